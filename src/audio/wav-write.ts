@@ -1,0 +1,188 @@
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { endianness } from 'node:os';
+import { dirname } from 'node:path';
+
+import type { Pcm } from './types.ts';
+
+const HEADER_BYTES = 44;
+/** Batch size for disk writes: a 20 ms frame is a few hundred bytes, one syscall each would be waste. */
+const BUFFER_BYTES = 64 * 1024;
+/** Header sizes while recording: "unknown length", which tolerant players read to end of file if we never get to patch it. */
+const STREAMING_SIZE = 0xffffffff;
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+
+function header(sampleRate: number, channels: number, dataBytes: number): Buffer {
+  const h = Buffer.alloc(HEADER_BYTES);
+  const riffSize = dataBytes === STREAMING_SIZE ? STREAMING_SIZE : Math.min(STREAMING_SIZE, dataBytes + 36);
+  h.write('RIFF', 0, 'ascii');
+  h.writeUInt32LE(riffSize, 4);
+  h.write('WAVE', 8, 'ascii');
+  h.write('fmt ', 12, 'ascii');
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20); // PCM
+  h.writeUInt16LE(channels, 22);
+  h.writeUInt32LE(sampleRate, 24);
+  h.writeUInt32LE(sampleRate * channels * 2, 28);
+  h.writeUInt16LE(channels * 2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36, 'ascii');
+  h.writeUInt32LE(Math.min(STREAMING_SIZE, dataBytes), 40);
+  return h;
+}
+
+/**
+ * Streams 16-bit PCM to a WAV file. `write` is synchronous so a 20 ms pacer tick never
+ * awaits the disk: samples are copied into a 64 KB buffer, and a full buffer is handed to
+ * one chain of positional writes. Memory is one buffer plus whatever the disk has not yet
+ * absorbed, whatever the length of the call. A disk error surfaces from `close()`.
+ */
+export class WavWriter {
+  private buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  private used = 0;
+  private fileOffset = HEADER_BYTES;
+  private dataBytes = 0;
+  private pending: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+  private closed: Promise<void> | null = null;
+
+  private constructor(
+    private readonly handle: FileHandle,
+    readonly path: string,
+    readonly sampleRate: number,
+    readonly channels: number,
+  ) {}
+
+  static async open(path: string, sampleRate: number, channels: number): Promise<WavWriter> {
+    if (!Number.isInteger(sampleRate) || sampleRate <= 0) {
+      throw new RangeError(`WavWriter: sample rate must be a positive integer, got ${sampleRate}`);
+    }
+    if (!Number.isInteger(channels) || channels < 1 || channels > 2) {
+      throw new RangeError(`WavWriter: channels must be 1 or 2, got ${channels}`);
+    }
+    await mkdir(dirname(path), { recursive: true });
+    const handle = await open(path, 'w');
+    try {
+      await handle.write(header(sampleRate, channels, STREAMING_SIZE), 0, HEADER_BYTES, 0);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    return new WavWriter(handle, path, sampleRate, channels);
+  }
+
+  /** Bytes of audio written so far (header excluded). */
+  get bytesWritten(): number {
+    return this.dataBytes;
+  }
+
+  /** Appends samples; interleaved L,R,L,R… when stereo. */
+  write(samples: Int16Array): void {
+    if (this.closed) throw new Error(`WavWriter: write after close (${this.path})`);
+    if (samples.length % this.channels !== 0) {
+      throw new RangeError(
+        `WavWriter: ${samples.length} samples is not a whole number of ${this.channels}-channel frames`,
+      );
+    }
+    const bytes = LITTLE_ENDIAN_HOST
+      ? new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength)
+      : toLittleEndian(samples);
+    let from = 0;
+    while (from < bytes.length) {
+      const n = Math.min(bytes.length - from, BUFFER_BYTES - this.used);
+      this.buffer.set(bytes.subarray(from, from + n), this.used);
+      this.used += n;
+      from += n;
+      if (this.used === BUFFER_BYTES) this.flush();
+    }
+    this.dataBytes += bytes.length;
+  }
+
+  private flush(): void {
+    if (this.used === 0) return;
+    const chunk = this.buffer;
+    const length = this.used;
+    const position = this.fileOffset;
+    this.buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+    this.used = 0;
+    this.fileOffset += length;
+    this.pending = this.pending.then(async () => {
+      if (this.failure) return;
+      try {
+        await this.handle.write(chunk, 0, length, position);
+      } catch (error) {
+        this.failure = error;
+      }
+    });
+  }
+
+  /** Flushes, patches the header's sizes, closes the file. Safe to call more than once. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.flush();
+      await this.pending;
+      try {
+        if (this.failure) throw this.failure;
+        await this.handle.write(header(this.sampleRate, this.channels, this.dataBytes), 0, HEADER_BYTES, 0);
+      } finally {
+        await this.handle.close();
+      }
+    })();
+    return this.closed;
+  }
+}
+
+function toLittleEndian(samples: Int16Array): Uint8Array {
+  const out = Buffer.alloc(samples.length * 2);
+  for (let i = 0; i < samples.length; i++) out.writeInt16LE(samples[i]!, i * 2);
+  return out;
+}
+
+/** Writes a whole mono PCM buffer as a WAV file (parent folders created). */
+export async function writeWav(path: string, pcm: Pcm): Promise<void> {
+  const writer = await WavWriter.open(path, pcm.sampleRate, 1);
+  writer.write(pcm.samples);
+  await writer.close();
+}
+
+/**
+ * A two-channel call recording on one timeline: caller left, bot right. The caller of
+ * `frame` supplies one slot per pacer tick, so both sides stay aligned even when one is
+ * silent (null) or sends a short frame.
+ */
+export class StereoRecorder {
+  private scratch = new Int16Array(0);
+
+  private constructor(private readonly writer: WavWriter) {}
+
+  static async open(path: string, sampleRate: number): Promise<StereoRecorder> {
+    return new StereoRecorder(await WavWriter.open(path, sampleRate, 2));
+  }
+
+  get path(): string {
+    return this.writer.path;
+  }
+
+  /**
+   * Records one slot of `samplesPerFrame` samples per side. null is silence; a side shorter
+   * than the slot is padded with silence, a longer one is cut to the slot.
+   */
+  frame(left: Int16Array | null, right: Int16Array | null, samplesPerFrame: number): void {
+    if (this.scratch.length !== samplesPerFrame * 2) this.scratch = new Int16Array(samplesPerFrame * 2);
+    else this.scratch.fill(0);
+    const out = this.scratch;
+    if (left) {
+      const n = Math.min(left.length, samplesPerFrame);
+      for (let i = 0; i < n; i++) out[2 * i] = left[i]!;
+    }
+    if (right) {
+      const n = Math.min(right.length, samplesPerFrame);
+      for (let i = 0; i < n; i++) out[2 * i + 1] = right[i]!;
+    }
+    // Safe to reuse the scratch next tick: write() copies before returning.
+    this.writer.write(out);
+  }
+
+  close(): Promise<void> {
+    return this.writer.close();
+  }
+}

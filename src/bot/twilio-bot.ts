@@ -1,0 +1,159 @@
+/**
+ * The reference Twilio bot: a well-behaved Media Streams bot for the example suites and the
+ * tests. Behaviour (documented in the README):
+ * - greets 200 ms after `start`, then sends mark "greeting";
+ * - replies 200 ms after the caller's utterance ends ("Sure. Anything else?"), mark "reply-N";
+ * - DTMF: collects keys until `#` or 700 ms without a key; "1" reads the menu (a long reply,
+ *   mark "menu"), any other keys get "You pressed a key." (mark "dtmf-<keys>");
+ * - `*` says goodbye, waits until the goodbye mark is echoed (played), then closes the socket;
+ * - barge-in: when the caller starts talking while marks are outstanding, sends `clear`.
+ */
+import { WebSocketServer, type WebSocket } from 'ws';
+import { mulawDecode, mulawEncode } from '../audio/g711.ts';
+import type { Prompt } from '../audio/types.ts';
+import { loadVoice, type Voice } from './voice.ts';
+import { TurnDetector } from './turn-detector.ts';
+
+const THINK_MS = 200;
+const DTMF_IDLE_MS = 700;
+const CHUNK_BYTES = 1600; // 200 ms of μ-law per media message
+
+export interface RunningBot {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startTwilioBot(options: { port?: number; host?: string } = {}): Promise<RunningBot> {
+  const voice = await loadVoice(8000);
+  const encoded = new Map<Prompt, string[]>();
+  const chunksOf = (prompt: Prompt): string[] => {
+    let chunks = encoded.get(prompt);
+    if (!chunks) {
+      const bytes = mulawEncode(prompt.samples);
+      chunks = [];
+      for (let i = 0; i < bytes.length; i += CHUNK_BYTES) chunks.push(Buffer.from(bytes.subarray(i, i + CHUNK_BYTES)).toString('base64'));
+      encoded.set(prompt, chunks);
+    }
+    return chunks;
+  };
+  const host = options.host ?? '127.0.0.1';
+  const server = new WebSocketServer({ port: options.port ?? 0, host, perMessageDeflate: false });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  server.on('connection', (socket) => new TwilioBotCall(socket, voice, chunksOf));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `ws://${host}:${port}/stream`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of server.clients) client.terminate();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+class TwilioBotCall {
+  private streamSid = '';
+  private readonly outstanding = new Set<string>();
+  private replies = 0;
+  private digits = '';
+  private dtmfTimer: NodeJS.Timeout | null = null;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private hangingUp = false;
+  private readonly ear: TurnDetector;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly voice: Voice,
+    private readonly chunksOf: (prompt: Prompt) => string[],
+  ) {
+    this.ear = new TurnDetector(
+      () => this.callerStarted(),
+      () => this.later(THINK_MS, () => this.say(this.voice.reply, `reply-${++this.replies}`)),
+    );
+    socket.on('message', (data) => this.receive(String(data)));
+    socket.on('close', () => this.cleanup());
+    socket.on('error', () => this.cleanup());
+  }
+
+  private receive(text: string): void {
+    let message: Record<string, any>;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return;
+    }
+    switch (message.event) {
+      case 'start':
+        this.streamSid = message.start?.streamSid ?? message.streamSid;
+        this.later(THINK_MS, () => this.say(this.voice.greeting, 'greeting'));
+        break;
+      case 'media':
+        if (!this.hangingUp) this.ear.frame(mulawDecode(Buffer.from(message.media.payload, 'base64')));
+        break;
+      case 'mark':
+        this.outstanding.delete(message.mark?.name);
+        if (message.mark?.name === 'goodbye') this.socket.close(1000, 'bot hung up');
+        break;
+      case 'dtmf':
+        this.key(String(message.dtmf?.digit ?? ''));
+        break;
+      case 'stop':
+        this.cleanup();
+        break;
+    }
+  }
+
+  private callerStarted(): void {
+    if (this.outstanding.size === 0) return;
+    this.send({ event: 'clear', streamSid: this.streamSid });
+    this.outstanding.clear();
+  }
+
+  private key(digit: string): void {
+    if (this.dtmfTimer) clearTimeout(this.dtmfTimer);
+    if (digit === '*') {
+      this.hangingUp = true;
+      this.say(this.voice.goodbye, 'goodbye');
+      return;
+    }
+    if (digit !== '#') this.digits += digit;
+    const answer = () => {
+      const keys = this.digits;
+      this.digits = '';
+      if (keys === '1') this.say(this.voice['long-reply'], 'menu');
+      else this.say(this.voice.dtmf, `dtmf-${keys}`);
+    };
+    if (digit === '#') this.later(THINK_MS, answer);
+    else this.dtmfTimer = this.later(DTMF_IDLE_MS, answer);
+  }
+
+  private say(prompt: Prompt, mark: string): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    for (const payload of this.chunksOf(prompt)) this.send({ event: 'media', streamSid: this.streamSid, media: { payload } });
+    this.send({ event: 'mark', streamSid: this.streamSid, mark: { name: mark } });
+    this.outstanding.add(mark);
+  }
+
+  private send(message: object): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  private later(ms: number, fn: () => void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, ms);
+    this.timers.add(timer);
+    return timer;
+  }
+
+  private cleanup(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+}
