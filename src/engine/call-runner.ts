@@ -88,8 +88,15 @@ export async function runCall(context: CallContext): Promise<CallResult> {
   const turns: TurnResult[] = call.turns.map((turn) => pendingTurn(turn, suite.file));
   let status: CallStatus = 'passed';
   let reason: string | undefined;
-  const onAbort = () => session.dispose();
-  context.signal?.addEventListener('abort', onAbort, { once: true });
+  let interrupted = false;
+  const onAbort = () => {
+    // Stop the call as a caller would (stop / session.end) and release every waiting expectation.
+    interrupted = true;
+    timeline.end();
+    void session.hangup().catch(() => session.dispose());
+  };
+  if (context.signal?.aborted) onAbort();
+  else context.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await session.connect();
     timeline.note(clock.now(), 'connected', `connected to ${context.target}`);
@@ -114,7 +121,7 @@ export async function runCall(context: CallContext): Promise<CallResult> {
     timeline.end();
     await recorder?.close();
   }
-  if (context.signal?.aborted && status === 'passed' && turns.some((turn) => turn.status === 'skipped')) {
+  if (interrupted && status !== 'errored') {
     status = 'interrupted';
     reason = 'the run was interrupted before this call finished';
   }
