@@ -11,6 +11,22 @@ const BUFFER_BYTES = 64 * 1024;
 const STREAMING_SIZE = 0xffffffff;
 const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 
+/**
+ * Write buffers are recycled: hundreds of recording calls would otherwise allocate a fresh
+ * 64 KB buffer per call-second, and V8 counts that churn towards its old-generation budget,
+ * so it runs a full (pausing) GC every second or so and every call's frames go out late.
+ */
+const spareBuffers: Buffer[] = [];
+const MAX_SPARE_BUFFERS = 64;
+
+function takeBuffer(): Buffer {
+  return spareBuffers.pop() ?? Buffer.allocUnsafe(BUFFER_BYTES);
+}
+
+function giveBack(buffer: Buffer): void {
+  if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
+}
+
 function header(sampleRate: number, channels: number, dataBytes: number): Buffer {
   const h = Buffer.alloc(HEADER_BYTES);
   const riffSize = dataBytes === STREAMING_SIZE ? STREAMING_SIZE : Math.min(STREAMING_SIZE, dataBytes + 36);
@@ -35,11 +51,15 @@ function header(sampleRate: number, channels: number, dataBytes: number): Buffer
  * awaits the disk: samples are copied into a 64 KB buffer, and a full buffer is handed to
  * one chain of positional writes. Memory is one buffer plus whatever the disk has not yet
  * absorbed, whatever the length of the call. A disk error surfaces from `close()`.
+ *
+ * The header travels in the first buffer (marked "unknown length" until close), so a short
+ * file — most bot replies — costs one open, one write and one close: every file operation
+ * is a trip to the thread pool, and hundreds of calls make thousands of them a second.
  */
 export class WavWriter {
-  private buffer = Buffer.allocUnsafe(BUFFER_BYTES);
-  private used = 0;
-  private fileOffset = HEADER_BYTES;
+  private buffer = takeBuffer();
+  private used = HEADER_BYTES;
+  private fileOffset = 0;
   private dataBytes = 0;
   private pending: Promise<void> = Promise.resolve();
   private failure: unknown = null;
@@ -50,23 +70,20 @@ export class WavWriter {
     readonly path: string,
     readonly sampleRate: number,
     readonly channels: number,
-  ) {}
+  ) {
+    header(sampleRate, channels, STREAMING_SIZE).copy(this.buffer, 0);
+  }
 
-  static async open(path: string, sampleRate: number, channels: number): Promise<WavWriter> {
+  /** `createDir: false` when the folder is known to exist, saving a file-system call. */
+  static async open(path: string, sampleRate: number, channels: number, options: { createDir?: boolean } = {}): Promise<WavWriter> {
     if (!Number.isInteger(sampleRate) || sampleRate <= 0) {
       throw new RangeError(`WavWriter: sample rate must be a positive integer, got ${sampleRate}`);
     }
     if (!Number.isInteger(channels) || channels < 1 || channels > 2) {
       throw new RangeError(`WavWriter: channels must be 1 or 2, got ${channels}`);
     }
-    await mkdir(dirname(path), { recursive: true });
+    if (options.createDir !== false) await mkdir(dirname(path), { recursive: true });
     const handle = await open(path, 'w');
-    try {
-      await handle.write(header(sampleRate, channels, STREAMING_SIZE), 0, HEADER_BYTES, 0);
-    } catch (error) {
-      await handle.close();
-      throw error;
-    }
     return new WavWriter(handle, path, sampleRate, channels);
   }
 
@@ -102,27 +119,34 @@ export class WavWriter {
     const chunk = this.buffer;
     const length = this.used;
     const position = this.fileOffset;
-    this.buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+    this.buffer = takeBuffer();
     this.used = 0;
     this.fileOffset += length;
     this.pending = this.pending.then(async () => {
-      if (this.failure) return;
+      if (this.failure) return giveBack(chunk);
       try {
         await this.handle.write(chunk, 0, length, position);
       } catch (error) {
         this.failure = error;
       }
+      giveBack(chunk);
     });
   }
 
   /** Flushes, patches the header's sizes, closes the file. Safe to call more than once. */
   close(): Promise<void> {
     this.closed ??= (async () => {
+      const final = header(this.sampleRate, this.channels, this.dataBytes);
+      // Nothing written yet: the header is still in the buffer and goes out with the data.
+      const headerInBuffer = this.fileOffset === 0;
+      if (headerInBuffer) final.copy(this.buffer, 0);
       this.flush();
+      giveBack(this.buffer);
+      this.buffer = Buffer.alloc(0);
       await this.pending;
       try {
         if (this.failure) throw this.failure;
-        await this.handle.write(header(this.sampleRate, this.channels, this.dataBytes), 0, HEADER_BYTES, 0);
+        if (!headerInBuffer) await this.handle.write(final, 0, HEADER_BYTES, 0);
       } finally {
         await this.handle.close();
       }

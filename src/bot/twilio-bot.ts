@@ -7,7 +7,9 @@
  *   mark "menu"), any other keys get "You pressed a key." (mark "dtmf-<keys>");
  * - `*` says goodbye, waits until the goodbye mark is echoed (played), then closes the socket;
  * - barge-in: when the caller starts talking while marks are outstanding, sends `clear`.
+ * It also answers `POST /voice` like a voice webhook, with TwiML that connects to its stream.
  */
+import { createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { mulawDecode, mulawEncode } from '../audio/g711.ts';
 import type { Prompt } from '../audio/types.ts';
@@ -20,6 +22,8 @@ const CHUNK_BYTES = 1600; // 200 ms of μ-law per media message
 
 export interface RunningBot {
   url: string;
+  /** The bot's voice webhook (http://…/voice), for bots that have one. */
+  webhookUrl?: string;
   port: number;
   close(): Promise<void>;
 }
@@ -38,20 +42,36 @@ export async function startTwilioBot(options: { port?: number; host?: string } =
     return chunks;
   };
   const host = options.host ?? '127.0.0.1';
-  const server = new WebSocketServer({ port: options.port ?? 0, host, perMessageDeflate: false });
+  let streamUrl = '';
+  // The voice webhook: what Twilio fetches on an incoming call, pointing it at the stream.
+  const http = createServer((req, res) => {
+    if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://x').pathname !== '/voice') {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('the reference bot answers POST /voice (TwiML) and WebSockets on /stream');
+      return;
+    }
+    req.resume();
+    res.writeHead(200, { 'Content-Type': 'text/xml' });
+    res.end(`<?xml version="1.0" encoding="UTF-8"?><Response><Connect><Stream url="${streamUrl}"><Parameter name="source" value="webhook"/></Stream></Connect></Response>`);
+  });
+  const server = new WebSocketServer({ server: http, perMessageDeflate: false });
   await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
+    http.once('error', reject);
+    http.listen(options.port ?? 0, host, resolve);
   });
   server.on('connection', (socket) => new TwilioBotCall(socket, voice, chunksOf));
-  const port = (server.address() as { port: number }).port;
+  const port = (http.address() as { port: number }).port;
+  const base = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  streamUrl = `ws://${base}/stream`;
   return {
-    url: `ws://${host}:${port}/stream`,
+    url: streamUrl,
+    webhookUrl: `http://${base}/voice`,
     port,
     close: () =>
       new Promise<void>((resolve) => {
         for (const client of server.clients) client.terminate();
-        server.close(() => resolve());
+        server.close();
+        http.close(() => resolve());
+        http.closeAllConnections();
       }),
   };
 }

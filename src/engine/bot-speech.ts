@@ -33,11 +33,16 @@ export class BotSpeechTracker {
   frame(t: number, bot: Int16Array | null): void {
     const audible = bot !== null && isAudible(bot);
     if (audible) {
+      // Slot times are floats a slot apart: the previous slot was audible when its end is (about) this one's start.
+      const wasAudible = Math.abs(this.lastAudibleEnd - t) < SLOT_MS / 2;
       this.lastAudibleEnd = t + SLOT_MS;
       if (!this.current) {
-        this.current = { type: 'botSpeech', t, reply: ++this.replies };
+        this.current = { type: 'botSpeech', t, reply: ++this.replies, runs: [[t, t + SLOT_MS]] };
         this.listener.started(this.current);
       } else {
+        const runs = this.current.runs;
+        if (wasAudible) runs[runs.length - 1]![1] = this.lastAudibleEnd;
+        else runs.push([t, this.lastAudibleEnd]);
         this.listener.grew(this.current, this.lastAudibleEnd);
       }
     } else if (this.current && t - this.lastAudibleEnd >= HANGOVER_MS) {

@@ -9,13 +9,21 @@ import { formatMs } from '../clock/duration.ts';
 import type { Prompt } from '../audio/types.ts';
 import { samplesPerFrame } from '../audio/frames.ts';
 import { createSession, CallSetupError, type CallerSession } from '../protocols/index.ts';
-import type { CallSpec, ExpectationSpec, Suite, TurnSpec, UserAction } from '../suite/model.ts';
+import type { TlsPolicy } from '../protocols/connect.ts';
+import { redactUrl } from '../protocols/redact.ts';
+import type { BargeInSpec, CallSpec, Suite, TurnSpec, UserAction } from '../suite/model.ts';
 import { BotSpeechTracker } from './bot-speech.ts';
-import { describeSpec, describeWindow, matcherFor, ANCHOR_NAMES, type Anchor } from './expectations.ts';
+import { describeSpec } from './expectations.ts';
+import { ExpectationRunner, TurnFailure } from './expect-runner.ts';
 import { callMetrics, turnMetrics } from './metrics.ts';
+import { callLimits, type CallLimits } from './limits.ts';
+import { describeNoise, promptKey, quoteText, sends, type SoundingAction } from './prompts.ts';
 import { CallRecorder } from './recorder.ts';
-import type { CallResult, CallStatus, ExpectationResult, TurnResult } from './results.ts';
-import { Timeline, type BotSpeechEvent } from './timeline.ts';
+import { grade, isWarning } from './compliance.ts';
+import { checkUnderruns, UnderrunDetector } from './underruns.ts';
+import type { CallResult, CallStatus, TurnResult } from './results.ts';
+import { describeEvent } from './describe.ts';
+import { Timeline, type BotSpeechEvent, type CallEvent } from './timeline.ts';
 import { location } from './location.ts';
 
 export interface CallContext {
@@ -27,14 +35,14 @@ export interface CallContext {
   /** Where the call's WAVs go, and the folder report paths are relative to. */
   audioDir: string | null;
   reportDir: string;
-  /** Aborted when the run is interrupted. */
+  /** Aborted when the run is interrupted; a string reason says why (the run's time limit). */
   signal?: AbortSignal;
+  /** Hard limits for this call; the suite's (or the defaults) when absent. */
+  limits?: CallLimits;
+  /** How wss:// certificates are checked (--ca, --insecure). */
+  tls?: TlsPolicy;
 }
 
-/** Raised inside a turn to stop the call with a failed expectation or turn. */
-class TurnFailure extends Error {}
-
-const CONNECT_TIMEOUT_MS = 10_000;
 /** How long a caller waits for the bot to stop talking before taking the next turn anyway. */
 const QUIET_WAIT_MS = 30_000;
 
@@ -44,7 +52,25 @@ export async function runCall(context: CallContext): Promise<CallResult> {
   const origin = performance.now();
   const clock = { origin, now: () => performance.now() - origin };
   const timeline = new Timeline();
-  const recorder = context.audioDir ? await CallRecorder.open(context.audioDir, rateOf(suite)) : null;
+  const limits = context.limits ?? callLimits(suite);
+  const recording = limits.recording;
+  const recorder = context.audioDir
+    ? await CallRecorder.open(context.audioDir, rateOf(suite), {
+        maxMs: recording.ms,
+        onCapped: () =>
+          timeline.note(clock.now(), 'limit', `recording stopped: call.wav and the replies keep the first ${formatMs(recording.ms)} of the call (${recording.source})`),
+      })
+    : null;
+  /** Set once when the connection or a hard limit ends the call: the one reason it failed. */
+  let fault: string | undefined;
+  let interrupted = false;
+  const endWith = (why: string) => {
+    if (fault !== undefined || interrupted) return;
+    fault = why;
+    timeline.note(clock.now(), 'limit', why);
+    // Nothing more will arrive: expectations still waiting give up now instead of at their deadline.
+    timeline.end();
+  };
   const botSpeech: BotSpeechEvent[] = [];
   const tracker = new BotSpeechTracker({
     started: (speech) => {
@@ -62,6 +88,11 @@ export async function runCall(context: CallContext): Promise<CallResult> {
       timeline.touch(speech);
     },
   });
+  const underruns = new UnderrunDetector();
+  /** Whether the bot sent anything at all once the stream was up (for "the bot never answered"). */
+  let streaming = false;
+  let botAnswered = false;
+  const twilio = call.twilio ?? suite.twilio;
   let frameSize = 0;
   const session = createSession(
     suite.protocol,
@@ -69,17 +100,32 @@ export async function runCall(context: CallContext): Promise<CallResult> {
       target: context.target,
       from: call.from,
       to: call.to,
-      parameters: { ...suite.twilio.parameters, ...call.parameters },
-      options: (suite.protocol === 'twilio' ? suite.twilio : suite.audiocodes) as Record<string, unknown>,
-      connectTimeout: CONNECT_TIMEOUT_MS,
+      parameters: { ...twilio.parameters, ...call.parameters },
+      options: (suite.protocol === 'twilio' ? twilio : suite.audiocodes) as Record<string, unknown>,
+      connectTimeout: limits.connect.ms,
+      connection: { tls: context.tls, guard: { idle: limits.idle, onFault: endWith } },
     },
     clock,
     {
-      event: (event) => timeline.add(event),
-      wire: (message) => timeline.wire(message),
+      event: (reported) => {
+        const event = reported.type === 'violation' ? grade(reported, suite.compliance) : reported;
+        if (!event) return;
+        if (event.type === 'clear') underruns.reset();
+        if (event.type === 'hangup' || (event.type === 'closed' && event.by === 'bot')) botAnswered = true;
+        if (fault === undefined) timeline.add(event);
+        // After a fault convotest cut the connection itself: what follows is shown, but it is not
+        // the bot hanging up and must not satisfy an expectation.
+        else if (event.type === 'closed') timeline.note(event.t, 'closed', `connection closed by convotest (code ${event.code})`);
+        else if (event.type !== 'hangup') timeline.note(event.t, event.type, describeEvent(event));
+      },
+      wire: (message) => {
+        if (streaming && message.dir === 'in') botAnswered = true;
+        timeline.wire(message);
+      },
       frame: (t, caller, bot) => {
         recorder?.frame(caller, bot, frameSize);
         tracker.frame(t, bot);
+        underruns.frame(t, bot, tracker.speech);
       },
     },
   );
@@ -88,19 +134,29 @@ export async function runCall(context: CallContext): Promise<CallResult> {
   const turns: TurnResult[] = call.turns.map((turn) => pendingTurn(turn, suite.file));
   let status: CallStatus = 'passed';
   let reason: string | undefined;
-  let interrupted = false;
   const onAbort = () => {
-    // Stop the call as a caller would (stop / session.end) and release every waiting expectation.
+    // A call that already failed keeps its reason; the others stop as a caller would (stop /
+    // session.end) and release every waiting expectation.
+    if (fault !== undefined) return;
     interrupted = true;
     timeline.end();
     void session.hangup().catch(() => session.dispose());
   };
   if (context.signal?.aborted) onAbort();
   else context.signal?.addEventListener('abort', onAbort, { once: true });
+  // 0 is no limit; setTimeout would fire at once past 2^31-1 ms, which is no limit either.
+  const callLimit =
+    limits.call.ms > 0 && limits.call.ms < 2 ** 31
+      ? setTimeout(() => {
+          endWith(`the call ran into its hard time limit of ${formatMs(limits.call.ms)} (${limits.call.source}) and was hung up`);
+          void session.hangup().catch(() => session.dispose());
+        }, limits.call.ms)
+      : undefined;
   try {
     await session.connect();
-    timeline.note(clock.now(), 'connected', `connected to ${context.target}`);
-    const runner = new TurnRunner(context, session, timeline, tracker, clock);
+    streaming = true;
+    timeline.note(clock.now(), 'connected', `connected to ${redactUrl(context.target)}`);
+    const runner = new TurnRunner(context, session, timeline, tracker, clock, botSpeech);
     for (let i = 0; i < call.turns.length; i++) {
       if (context.signal?.aborted) break;
       const failure = await runner.run(call.turns[i]!, turns[i]!);
@@ -110,11 +166,18 @@ export async function runCall(context: CallContext): Promise<CallResult> {
         break;
       }
     }
+    // `untilNextTurn` windows of the last turn close as convotest hangs up.
+    const broken = runner.expectations.finish(clock.now(), status === 'passed' && !context.signal?.aborted);
+    if (broken && status === 'passed') {
+      status = 'failed';
+      reason = broken;
+    }
     if (session.isOpen()) await session.hangup();
   } catch (error) {
     status = 'errored';
     reason = error instanceof CallSetupError ? error.message : `internal error: ${(error as Error).stack ?? String(error)}`;
   } finally {
+    clearTimeout(callLimit);
     context.signal?.removeEventListener('abort', onAbort);
     session.dispose();
     tracker.finish();
@@ -123,16 +186,35 @@ export async function runCall(context: CallContext): Promise<CallResult> {
   }
   if (interrupted && status !== 'errored') {
     status = 'interrupted';
-    reason = 'the run was interrupted before this call finished';
+    const why = context.signal?.reason;
+    reason = typeof why === 'string' ? why : 'the run was interrupted before this call finished';
   }
-  const violations = timeline.events.filter((event) => event.type === 'violation');
+  if (fault !== undefined) {
+    // What the guard or a limit saw is the cause; the expectation that then went unmet is a symptom.
+    status = 'failed';
+    reason = fault;
+  }
+  if (status === 'failed' && fault === undefined && streaming && !botAnswered) {
+    // A bare "expected botSpeech … got none" hides the cause: nothing came back at all.
+    reason = `the bot never answered (nothing at all came back after the stream started): ${reason}`;
+  }
+  const violations = timeline.events.filter((event) => event.type === 'violation' && !isWarning(event));
+  const warnings = timeline.events.filter(isWarning).length;
   if (status === 'passed' && violations.length > 0) {
     status = 'failed';
     const first = violations[0]!;
     reason = `${violations.length} protocol violation${violations.length > 1 ? 's' : ''}; first at ${formatMs(first.t)}: ${first.type === 'violation' ? first.message : ''}`;
   }
+  const underrunFailure = status === 'passed' ? checkUnderruns(call.underruns, underruns.samples) : null;
+  if (underrunFailure) {
+    status = 'failed';
+    reason = underrunFailure;
+  }
   const endT = clock.now();
-  for (const turn of turns) turn.metrics = turnMetrics(turn, turns, botSpeech, timeline.events, endT);
+  for (const turn of turns) turn.metrics = turnMetrics(turn, turns, botSpeech, timeline.events, endT, underruns.samples);
+  const metrics = callMetrics(turns, botSpeech, timeline.events, underruns.samples);
+  metrics.violations = violations.length;
+  if (warnings > 0) metrics.warnings = warnings;
   const report = (file: string) => relative(context.reportDir, file);
   return {
     suite: suite.name,
@@ -148,7 +230,7 @@ export async function runCall(context: CallContext): Promise<CallResult> {
       end: round(speech.end ?? endT),
       audio: recorder?.replyFiles[i] ? report(recorder.replyFiles[i]!) : undefined,
     })),
-    metrics: callMetrics(turns, botSpeech, timeline.events),
+    metrics,
     timeline: timeline.sortedEntries().map((entry) => ({ ...entry, t: round(entry.t), until: entry.until === undefined ? undefined : round(entry.until) })),
     audio: recorder ? { call: report(recorder.callFile), replies: recorder.replyFiles.map(report) } : { replies: [] },
   };
@@ -185,30 +267,55 @@ export function describeAction(user: UserAction | undefined): string {
   if (!user) return 'wait';
   switch (user.kind) {
     case 'audio':
-      return `audio ${user.file.split(/[\\/]/).pop()}${user.bargeIn !== undefined ? ` (barge-in at ${formatMs(user.bargeIn)})` : ''}`;
+    case 'say':
+      return `${user.kind === 'say' ? `say ${quoteText(user.text)}` : `audio ${user.file.split(/[\\/]/).pop()}`}${user.bargeIn !== undefined ? ` (${describeBargeIn(user.bargeIn)})` : ''}${describeNoise(user.noise)}`;
     case 'dtmf':
       return `dtmf ${user.digits}`;
     case 'silence':
-      return `silence ${formatMs(user.duration)}`;
+      return `silence ${formatMs(user.duration)}${describeNoise(user.noise)}`;
     case 'hangup':
       return 'hangup';
   }
 }
 
+function describeBargeIn(bargeIn: BargeInSpec): string {
+  if (bargeIn.atMark === undefined) return `barge-in at ${formatMs(bargeIn.after)}`;
+  return `barge-in ${bargeIn.after > 0 ? `${formatMs(bargeIn.after)} after` : 'at'} mark "${bargeIn.atMark}"`;
+}
+
+/** A caller action under way: `done` settles when it has finished (last frame sent, keys pressed). */
+interface RunningAction {
+  done: Promise<unknown>;
+}
+
 /** Plays turns one after another on one call; returns a failure reason or null. */
 class TurnRunner {
+  readonly expectations: ExpectationRunner;
+
   constructor(
     private readonly context: CallContext,
     private readonly session: CallerSession,
     private readonly timeline: Timeline,
     private readonly tracker: BotSpeechTracker,
     private readonly clock: { now(): number },
-  ) {}
+    speeches: BotSpeechEvent[],
+  ) {
+    this.expectations = new ExpectationRunner({
+      timeline,
+      speeches,
+      now: clock.now,
+      timeout: context.call.timeout,
+      isOpen: () => session.isOpen(),
+    });
+  }
 
   async run(turn: TurnSpec, result: TurnResult): Promise<string | null> {
     const user = turn.user;
     try {
-      if (user && user.kind !== 'hangup' && !(user.kind === 'audio' && user.bargeIn !== undefined)) await this.waitForQuiet();
+      if (user && user.kind !== 'hangup' && !((user.kind === 'audio' || user.kind === 'say') && user.bargeIn !== undefined)) await this.waitForQuiet();
+      // The previous turn's `untilNextTurn` windows close as this one starts; a broken one fails the call here.
+      const broken = this.expectations.closeTurnWindows(this.clock.now());
+      if (broken) return broken;
       if (user && user.kind !== 'hangup' && !this.session.isOpen()) {
         throw new TurnFailure(`the call was already over before turn ${turn.index} (${result.action}) could start`);
       }
@@ -216,8 +323,8 @@ class TurnRunner {
       result.startedAt = this.clock.now();
       this.timeline.note(result.startedAt, 'turn', `turn ${turn.index}: ${result.action}`);
       const action = await this.startAction(user, result);
-      await this.expectAll(turn, result, from);
-      await action;
+      await this.expectations.run(turn, result, from);
+      await this.expectations.guard(action.done);
       result.status = 'passed';
       return null;
     } catch (error) {
@@ -228,28 +335,37 @@ class TurnRunner {
   }
 
   /**
-   * Starts the turn's action and settles the turn's anchor; resolves (to a promise of the
-   * action's end) as soon as the anchor is known, so expectations run while audio plays.
+   * Starts the turn's action and settles the turn's anchor; resolves as soon as the anchor is
+   * known, so expectations run while audio plays. The action's end is wrapped in an object:
+   * an async function returning a bare promise would adopt it and wait for the end instead.
    */
-  private async startAction(user: UserAction | undefined, result: TurnResult): Promise<Promise<unknown>> {
+  private async startAction(user: UserAction | undefined, result: TurnResult): Promise<RunningAction> {
     result.anchorAt = result.startedAt;
-    if (!user) return Promise.resolve();
+    if (!user) return { done: Promise.resolve() };
     switch (user.kind) {
       case 'dtmf':
-        return this.session.sendDtmf(user.digits);
+        return { done: this.session.sendDtmf(user.digits) };
       case 'silence':
-        return new Promise((resolve) => setTimeout(resolve, user.duration));
+        // Under noise the caller sends the noise; otherwise the line carries its usual silence.
+        if (sends(user)) return { done: this.session.play(this.promptFor(user)) };
+        return { done: new Promise((resolve) => setTimeout(resolve, user.duration)) };
       case 'hangup':
         await this.session.hangup();
-        return Promise.resolve();
+        return { done: Promise.resolve() };
       case 'audio':
+      case 'say':
         return this.startAudio(user, result);
     }
   }
 
-  private async startAudio(user: Extract<UserAction, { kind: 'audio' }>, result: TurnResult): Promise<Promise<unknown>> {
-    const prompt = this.context.prompts.get(user.file);
-    if (!prompt) throw new Error(`prompt ${user.file} was not prepared`);
+  private promptFor(user: SoundingAction): Prompt {
+    const prompt = this.context.prompts.get(promptKey(user));
+    if (!prompt) throw new Error(`the audio for ${describeAction(user)} was not prepared`);
+    return prompt;
+  }
+
+  private async startAudio(user: Extract<UserAction, { kind: 'audio' | 'say' }>, result: TurnResult): Promise<RunningAction> {
+    const prompt = this.promptFor(user);
     if (user.bargeIn !== undefined) await this.waitForBargeInPoint(user.bargeIn);
     let playing!: Promise<{ startedAt: number }>;
     const startAt = await new Promise<number>((resolve) => {
@@ -266,7 +382,7 @@ class TurnRunner {
       result.anchor = 'speechEnd';
       result.anchorAt = result.callerSpeech.end;
     }
-    return playing;
+    return { done: playing };
   }
 
   /** Waits until the bot has been quiet and its buffer empty, as a polite caller would. */
@@ -277,62 +393,30 @@ class TurnRunner {
     }
   }
 
-  /** Barge-in: `offset` into the bot's current reply, or its next one. */
-  private async waitForBargeInPoint(offset: number): Promise<void> {
+  /**
+   * Barge-in: `after` ms into the bot's current reply (or its next one); with `atMark`, `after`
+   * ms after playback reaches that mark (echoed during the current reply, or the next echo).
+   */
+  private async waitForBargeInPoint(bargeIn: BargeInSpec): Promise<void> {
     const timeout = this.context.call.timeout;
-    const speech =
-      this.tracker.speech ??
-      ((await this.timeline.waitFor((e) => e.type === 'botSpeech', this.timeline.events.length, this.clock.now() + timeout, this.clock.now))
-        ?.event as BotSpeechEvent | undefined);
-    if (!speech) throw new TurnFailure(`barge-in: the bot did not start speaking within ${formatMs(timeout)}, so there was nothing to interrupt`);
-    const wait = speech.t + offset - this.clock.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  }
-
-  private async expectAll(turn: TurnSpec, result: TurnResult, from: number): Promise<void> {
-    let cursor = from;
-    const timeout = this.context.call.timeout;
-    for (let i = 0; i < turn.expect.length; i++) {
-      const spec = turn.expect[i]!;
-      const outcome = result.expectations[i]!;
-      const window = spec.within ?? timeout;
-      const deadline = result.anchorAt + window;
-      // `within` bounds when the event starts; a minimum duration may complete after that.
-      const grace = spec.kind === 'botSpeech' ? (spec.minDuration ?? 0) : 0;
-      const match = await this.timeline.waitFor(matcherFor(spec), cursor, deadline, this.clock.now, grace);
-      outcome.description = `${describeSpec(spec)} ${describeWindow(spec, result.anchor, timeout)}`;
-      if (match) {
-        outcome.status = 'passed';
-        outcome.matchedAt = round(match.event.t);
-        outcome.latency = round(match.event.t - result.anchorAt);
-        cursor = match.index + 1;
-        continue;
-      }
-      outcome.status = 'failed';
-      Object.assign(outcome, this.explainMiss(spec, result, cursor, deadline));
-      throw new TurnFailure(`turn ${turn.index} (${result.action}): expected ${outcome.description}, got ${outcome.actual}`);
+    const until = this.clock.now() + timeout;
+    let start: number;
+    if (bargeIn.atMark !== undefined) {
+      const name = bargeIn.atMark;
+      const reached = (e: CallEvent) => e.type === 'mark' && e.name === name && !e.cleared;
+      const current = this.tracker.speech;
+      const already = current ? [...this.timeline.events].reverse().find((e) => reached(e) && e.t >= current.t) : undefined;
+      const mark = already ?? (await this.timeline.waitFor(reached, this.timeline.events.length, until, this.clock.now))?.event;
+      if (!mark) throw new TurnFailure(`barge-in: the bot's playback did not reach mark "${name}" within ${formatMs(timeout)}, so the caller never started talking`);
+      start = mark.t;
+    } else {
+      const speech =
+        this.tracker.speech ??
+        ((await this.timeline.waitFor((e) => e.type === 'botSpeech', this.timeline.events.length, until, this.clock.now))?.event as BotSpeechEvent | undefined);
+      if (!speech) throw new TurnFailure(`barge-in: the bot did not start speaking within ${formatMs(timeout)}, so there was nothing to interrupt`);
+      start = speech.t;
     }
-  }
-
-  private explainMiss(spec: ExpectationSpec, result: TurnResult, cursor: number, deadline: number): Partial<ExpectationResult> {
-    const window = describeWindow(spec, result.anchor, this.context.call.timeout);
-    const anchorName = ANCHOR_NAMES[result.anchor as Anchor];
-    const test = matcherFor(spec);
-    const late = this.timeline.events.slice(cursor).find((event) => test(event));
-    let actual: string;
-    if (late) actual = `it came at ${formatMs(late.t)}, ${formatMs(late.t - deadline)} too late`;
-    else if (this.timeline.isEnded || !this.session.isOpen()) actual = 'none before the call ended';
-    else actual = `none by ${formatMs(deadline)}`;
-    const recent = this.timeline.entries
-      .filter((entry) => entry.t >= result.startedAt && entry.kind !== 'media' && entry.kind !== 'turn')
-      .slice(-6)
-      .map((entry) => `${formatMs(entry.t)} ${entry.summary}`);
-    return {
-      expected: `${describeSpec(spec)} by ${formatMs(deadline)} (${window}, which was at ${formatMs(result.anchorAt)})`,
-      actual,
-      message: `expected ${describeSpec(spec)} ${window}; got ${actual}. ${
-        recent.length ? `Since the turn began: ${recent.join('; ')}` : 'Nothing happened since the turn began'
-      } (${anchorName} was at ${formatMs(result.anchorAt)})`,
-    };
+    const wait = start + bargeIn.after - this.clock.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }

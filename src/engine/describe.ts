@@ -26,7 +26,7 @@ export function describeEvent(event: CallEvent): string {
     case 'closed':
       return `socket closed by ${event.by} (code ${event.code}${event.reason ? `, ${event.reason}` : ''})`;
     case 'violation':
-      return `protocol violation [${event.rule}]: ${event.message}`;
+      return `protocol ${event.severity === 'warn' ? 'warning' : 'violation'} [${event.rule}]: ${event.message}`;
     case 'info':
       return event.message;
     case 'message':

@@ -1,8 +1,10 @@
-/** What each kind of expectation matches, and how it reads in a report. */
+/** What each kind of expectation matches, and how expectations, anchors and windows read in a report. */
 import { formatMs } from '../clock/duration.ts';
-import type { ExpectationSpec, TextMatch } from '../suite/model.ts';
+import type { AnchorSpec, EventExpectationSpec, ExpectationSpec, TextMatch } from '../suite/model.ts';
+import { fieldsMatch } from './field-match.ts';
 import type { CallEvent } from './timeline.ts';
 
+/** A turn's own anchor: where `within` counts from when an expectation names no `from`. */
 export type Anchor = 'turnStart' | 'speechEnd' | 'speechStart';
 
 export const ANCHOR_NAMES: Record<Anchor, string> = {
@@ -11,8 +13,36 @@ export const ANCHOR_NAMES: Record<Anchor, string> = {
   speechStart: 'the start of caller speech',
 };
 
+/** How an expectation's anchor reads: `the start of caller speech`, `clear`, `mark "menu"`. */
+export function anchorName(from: AnchorSpec | undefined, turnAnchor: Anchor): string {
+  if (!from) return ANCHOR_NAMES[turnAnchor];
+  switch (from.kind) {
+    case 'turnStart':
+    case 'speechStart':
+    case 'speechEnd':
+      return ANCHOR_NAMES[from.kind];
+    case 'previous':
+      return 'the previous match';
+    case 'event':
+      switch (from.event) {
+        case 'mark':
+          return from.name !== undefined ? `mark "${from.name}"` : 'the first mark';
+        case 'botSpeech':
+          return 'the start of bot speech';
+        case 'botSpeechEnd':
+          return 'the end of bot speech';
+        case 'botMedia':
+          return 'the first bot media';
+        case 'clear':
+          return '`clear`';
+        default:
+          return `the first ${from.event}`;
+      }
+  }
+}
+
 /** A test for one event. A botSpeech with minDuration also counts a speech still going (audibleUntil). */
-export function matcherFor(spec: ExpectationSpec): (event: CallEvent) => boolean {
+export function matcherFor(spec: EventExpectationSpec): (event: CallEvent) => boolean {
   switch (spec.kind) {
     case 'botSpeech': {
       const min = spec.minDuration;
@@ -40,41 +70,42 @@ export function matcherFor(spec: ExpectationSpec): (event: CallEvent) => boolean
   }
 }
 
+/** Events of the same kind that did not match, for "got mark "x" instead" in failure messages. */
+export function sameKind(spec: EventExpectationSpec): (event: CallEvent) => boolean {
+  if (spec.kind === 'recognition') return (e) => e.type === 'recognition';
+  if (spec.kind === 'message') {
+    // Messages of the kind asked for (Twilio `event`, AudioCodes `type`) when it is a plain name; otherwise any.
+    const kind = spec.match['event'] ?? spec.match['type'];
+    const plain = typeof kind === 'string' && /^\w[\w.-]*$/.test(kind) ? kind : undefined;
+    return (e) => e.type === 'message' && (plain === undefined || e.kind === plain);
+  }
+  return (e) => e.type === spec.kind;
+}
+
 function textMatches(match: TextMatch | undefined, value: string | undefined): boolean {
   return match === undefined || (value !== undefined && match.regex.test(value));
 }
 
-const REGEX_LITERAL = /^\/(.*)\/([dgimsuy]*)$/s;
-
-/** Every `path: expected` pair holds: dotted paths reach nested fields; "/re/" strings are regexes. */
-export function fieldsMatch(data: unknown, match: Record<string, unknown>): boolean {
-  return Object.entries(match).every(([path, expected]) => valueMatches(readPath(data, path), expected));
-}
-
-function readPath(data: unknown, path: string): unknown {
-  let value = data;
-  for (const key of path.split('.')) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
-}
-
-function valueMatches(actual: unknown, expected: unknown): boolean {
-  if (typeof expected === 'string') {
-    const regex = REGEX_LITERAL.exec(expected);
-    if (regex) return actual !== undefined && new RegExp(regex[1]!, regex[2]).test(String(actual));
-  }
-  if (expected === null || typeof expected !== 'object') {
-    // Twilio sends every number as a string: `sequenceNumber: 2` should match "2".
-    return actual === expected || (actual !== undefined && actual !== null && typeof actual !== 'object' && String(actual) === String(expected));
-  }
-  if (typeof actual !== 'object' || actual === null) return false;
-  return fieldsMatch(actual, expected as Record<string, unknown>);
-}
-
-/** `botSpeech (≥ 300ms)`, `mark "greeting"`, `text /welcome/i` … without the window. */
+/** `botSpeech (≥ 300ms)`, `mark "greeting" ×2`, `forbid hangup` … without the window. */
 export function describeSpec(spec: ExpectationSpec): string {
+  switch (spec.kind) {
+    case 'anyOrder':
+      return `in any order: ${spec.members.map(describeSpec).join(', ')}`;
+    case 'forbid':
+      return `no ${describeSpec(spec.event)}`;
+    case 'bargeIn': {
+      const limits: string[] = [];
+      if (spec.clearWithin !== undefined) limits.push(`clear within ${formatMs(spec.clearWithin)}`);
+      if (spec.stopWithin !== undefined) limits.push(`stop within ${formatMs(spec.stopWithin)}`);
+      if (spec.maxTalkOver !== undefined) limits.push(`talk over the caller for at most ${formatMs(spec.maxTalkOver)}`);
+      return `the bot yields to the caller${limits.length ? ` (${limits.join(', ')})` : ''}`;
+    }
+    default:
+      return describeEvent(spec) + describeCount(spec.count);
+  }
+}
+
+function describeEvent(spec: EventExpectationSpec): string {
   switch (spec.kind) {
     case 'botSpeech':
       return spec.minDuration !== undefined ? `botSpeech lasting ≥ ${formatMs(spec.minDuration)}` : 'botSpeech';
@@ -96,8 +127,16 @@ export function describeSpec(spec: ExpectationSpec): string {
   }
 }
 
-export function describeWindow(spec: ExpectationSpec, anchor: Anchor, timeout: number): string {
-  return spec.within !== undefined
-    ? `within ${formatMs(spec.within)} of ${ANCHOR_NAMES[anchor]}`
-    : `within the ${formatMs(timeout)} timeout from ${ANCHOR_NAMES[anchor]}`;
+function describeCount(count: { min: number; max?: number } | undefined): string {
+  if (!count) return '';
+  const times = (n: number) => `${n} time${n === 1 ? '' : 's'}`;
+  if (count.max === count.min) return ` exactly ${times(count.min)}`;
+  if (count.max === undefined) return ` at least ${times(count.min)}`;
+  if (count.min === 0) return ` at most ${times(count.max)}`;
+  return ` ${count.min} to ${times(count.max)}`;
+}
+
+/** `within 500ms of clear`, `within the 10.00s timeout from the end of caller speech`. */
+export function describeWindow(within: number | undefined, anchor: string, timeout: number): string {
+  return within !== undefined ? `within ${formatMs(within)} of ${anchor}` : `within the ${formatMs(timeout)} timeout from ${anchor}`;
 }

@@ -7,22 +7,35 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StereoRecorder, WavWriter } from '../audio/wav-write.ts';
 
+export interface RecordingCap {
+  /** Audio past this much of the call is not written: a bot that talks forever must not fill the disk. */
+  maxMs: number;
+  /** Told once, when the cap is reached. */
+  onCapped?: () => void;
+}
+
 export class CallRecorder {
   private reply: WavWriter | null = null;
   private replyOpening: Promise<WavWriter> | null = null;
   private pendingReplyFrames: Int16Array[] = [];
   readonly replyFiles: string[] = [];
   private readonly writes: Promise<unknown>[] = [];
+  private framesLeft: number;
+  private capped = false;
 
   private constructor(
     private readonly dir: string,
     private readonly rate: number,
     private readonly stereo: StereoRecorder,
-  ) {}
+    private readonly cap: RecordingCap | undefined,
+  ) {
+    // A cap of 0 is no cap.
+    this.framesLeft = cap && cap.maxMs > 0 ? Math.floor(cap.maxMs / 20) : Infinity;
+  }
 
-  static async open(dir: string, rate: number): Promise<CallRecorder> {
+  static async open(dir: string, rate: number, cap?: RecordingCap): Promise<CallRecorder> {
     await mkdir(dir, { recursive: true });
-    return new CallRecorder(dir, rate, await StereoRecorder.open(join(dir, 'call.wav'), rate));
+    return new CallRecorder(dir, rate, await StereoRecorder.open(join(dir, 'call.wav'), rate), cap);
   }
 
   get callFile(): string {
@@ -30,6 +43,15 @@ export class CallRecorder {
   }
 
   frame(caller: Int16Array | null, bot: Int16Array | null, samplesPerFrame: number): void {
+    if (this.framesLeft <= 0) {
+      if (!this.capped) {
+        this.capped = true;
+        this.endReply();
+        this.cap?.onCapped?.();
+      }
+      return;
+    }
+    this.framesLeft--;
     this.stereo.frame(caller, bot, samplesPerFrame);
     if (this.replyOpening && bot) {
       if (this.reply) this.reply.write(bot);
@@ -38,10 +60,12 @@ export class CallRecorder {
   }
 
   /** A bot reply began: its frames from now on also go to reply-NN.wav. */
-  startReply(reply: number): string {
+  startReply(reply: number): string | undefined {
+    // Past the cap no new files either; replies before it keep their index in replyFiles.
+    if (this.capped || this.framesLeft <= 0) return undefined;
     const file = join(this.dir, `reply-${String(reply).padStart(2, '0')}.wav`);
     this.replyFiles.push(file);
-    this.replyOpening = WavWriter.open(file, this.rate, 1);
+    this.replyOpening = WavWriter.open(file, this.rate, 1, { createDir: false });
     this.writes.push(
       this.replyOpening.then((writer) => {
         this.reply = writer;

@@ -3,20 +3,25 @@
  * ephemeral port (one per protocol, shared by the run's calls); anything else is dialled.
  */
 import type { Protocol } from '../suite/model.ts';
+import { startAudioCodesBot } from '../bot/audiocodes-bot.ts';
 import { startTwilioBot, type RunningBot } from '../bot/twilio-bot.ts';
+import { redactUrl } from '../protocols/redact.ts';
 
 export const BUILTIN_REFERENCE = 'builtin:reference';
 
 export class TargetError extends Error {}
 
 type BotStarter = (options: { port?: number; host?: string }) => Promise<RunningBot>;
-const builtinBots: Partial<Record<Protocol, BotStarter>> = { twilio: startTwilioBot };
+const builtinBots: Partial<Record<Protocol, BotStarter>> = { twilio: startTwilioBot, audiocodes: startAudioCodesBot };
 
 export function registerBuiltinBot(protocol: Protocol, start: BotStarter): void {
   builtinBots[protocol] = start;
 }
 
-export function checkTarget(target: string): void {
+/** Voice webhooks (http(s)://, TwiML first) exist only on Twilio; the other protocols are dialled at their stream URL. */
+const WEBHOOK_PROTOCOLS: readonly Protocol[] = ['twilio'];
+
+export function checkTarget(target: string, protocol: Protocol = 'twilio'): void {
   if (target.startsWith('builtin:')) {
     if (target !== BUILTIN_REFERENCE) throw new TargetError(`unknown built-in target "${target}": the only one is ${BUILTIN_REFERENCE}`);
     return;
@@ -25,11 +30,14 @@ export function checkTarget(target: string): void {
   try {
     url = new URL(target);
   } catch {
-    throw new TargetError(`target "${redactUrl(target)}" is not a URL: use ws://host:port/path, wss://…, or ${BUILTIN_REFERENCE}`);
+    throw new TargetError(`target "${redactUrl(target)}" is not a URL: use ws://host:port/path, wss://…, http(s):// (a Twilio voice webhook) or ${BUILTIN_REFERENCE}`);
   }
-  if (!['ws:', 'wss:'].includes(url.protocol)) {
-    throw new TargetError(`target ${redactUrl(target)}: ${url.protocol.replace(':', '')}:// targets are not supported yet; use ws:// or wss:// (the bot's stream URL) or ${BUILTIN_REFERENCE}`);
+  if (['ws:', 'wss:'].includes(url.protocol)) return;
+  if (['http:', 'https:'].includes(url.protocol)) {
+    if (WEBHOOK_PROTOCOLS.includes(protocol)) return;
+    throw new TargetError(`target ${redactUrl(target)}: an http(s):// voice webhook is a Twilio target; for ${protocol}, dial the bot's ws:// or wss:// URL`);
   }
+  throw new TargetError(`target ${redactUrl(target)}: ${url.protocol.replace(':', '')}:// is not a target convotest can dial; use ws:// or wss:// (the bot's stream URL), http(s):// (a Twilio voice webhook) or ${BUILTIN_REFERENCE}`);
 }
 
 /** Starts built-in bots on demand and stops them all at the end of the run. */
@@ -55,22 +63,5 @@ export class TargetResolver {
   }
 }
 
-const SECRET_PARAM = /token|auth|key|secret|signature|password|pass|sig|jwt|credential/i;
-
-/** A URL fit for reports and logs: no user:password, no secret-looking query values. */
-export function redactUrl(target: string): string {
-  let url: URL;
-  try {
-    url = new URL(target);
-  } catch {
-    return target.replace(/\/\/[^/@]*@/, '//***@');
-  }
-  if (url.username || url.password) {
-    url.username = '***';
-    url.password = '';
-  }
-  for (const name of [...url.searchParams.keys()]) {
-    if (SECRET_PARAM.test(name)) url.searchParams.set(name, '***');
-  }
-  return url.toString();
-}
+// Lives with the protocols, which name the URL in their own errors; re-exported for the engine's users.
+export { redactUrl } from '../protocols/redact.ts';

@@ -14,6 +14,8 @@ export interface BotSpeechEvent {
   end?: number;
   /** While it goes on: the end of its latest audible slot. */
   audibleUntil?: number;
+  /** The audible stretches inside it, [start, end) in call time: what the caller actually heard. */
+  runs: [number, number][];
   /** 1-based count of bot replies in the call. */
   reply: number;
 }
@@ -35,6 +37,9 @@ export interface Match {
 
 type Listener = (event: CallEvent | null) => void;
 
+/** Events of a slot are stamped with the slot's time but arrive a little later: waits run this much past a deadline. */
+export const SLOT_SLACK_MS = 25;
+
 /** Media frames between two other messages are shown as one entry: a call has 50 a second. */
 const MEDIA_RUN_GAP_MS = 100;
 
@@ -51,7 +56,12 @@ export class Timeline {
 
   add(event: CallEvent): void {
     this.events.push(event);
-    if (event.type !== 'message') this.entries.push({ t: event.t, dir: 'local', kind: event.type, summary: describeEvent(event) });
+    if (event.type !== 'message') {
+      const entry: TimelineEntry = { t: event.t, dir: 'local', kind: event.type, summary: describeEvent(event) };
+      // A violation carries the message that broke the rule, so the report shows both together.
+      if (event.type === 'violation' && event.offending !== undefined) entry.data = elidePayload(event.offending);
+      this.entries.push(entry);
+    }
     for (const listener of this.listeners) listener(event);
   }
 
@@ -110,9 +120,38 @@ export class Timeline {
         if (index >= from) finish(event.t <= deadline ? { event, index } : null);
       };
       // A slot's events are stamped with the slot time but arrive a little after it: wait one slot more.
-      const timer = setTimeout(() => finish(null), Math.max(0, deadline + graceMs - now()) + 25);
+      const timer = setTimeout(() => finish(null), Math.max(0, deadline + graceMs - now()) + SLOT_SLACK_MS);
       this.listeners.add(listener);
     });
+  }
+
+  /**
+   * Resolves true as soon as `done()` holds, checked now and after every event or change,
+   * or false once `deadline` (call time, plus one slot for late-stamped events) has passed or
+   * the call is over. For conditions over several events (counts, groups, windows).
+   */
+  waitUntil(done: () => boolean, deadline: number, now: () => number): Promise<boolean> {
+    if (done()) return Promise.resolve(true);
+    if (this.ended || now() > deadline + SLOT_SLACK_MS) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const finish = (value: boolean) => {
+        clearTimeout(timer);
+        this.listeners.delete(listener);
+        resolve(value);
+      };
+      const listener: Listener = (event) => {
+        if (done()) finish(true);
+        else if (event === null) finish(false);
+      };
+      const timer = setTimeout(() => finish(done()), Math.max(0, deadline - now()) + SLOT_SLACK_MS);
+      this.listeners.add(listener);
+    });
+  }
+
+  /** Calls `listener` on every event and change until the returned function is called; null means the call is over. */
+  subscribe(listener: (event: CallEvent | null) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   private mediaRun(message: WireMessage): void {

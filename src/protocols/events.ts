@@ -27,7 +27,11 @@ export type ProtocolEvent =
   | { type: 'hangup'; t: number; reason?: string }
   | { type: 'transfer'; t: number; target?: string }
   | { type: 'closed'; t: number; code: number; reason: string; by: 'bot' | 'caller' }
-  | { type: 'violation'; t: number; rule: string; message: string; offending?: unknown }
+  /**
+   * A protocol rule the bot broke. `severity` is the protocol's default (absent: error); the
+   * engine applies the suite's `compliance:` block over it, and `warn` does not fail the call.
+   */
+  | { type: 'violation'; t: number; rule: string; message: string; offending?: unknown; severity?: 'error' | 'warn' }
   | { type: 'info'; t: number; message: string };
 
 export type ProtocolEventType = ProtocolEvent['type'];

@@ -4,7 +4,9 @@
  * CallSink it hands in. Protocols never import the engine.
  */
 import type { Prompt } from '../audio/types.ts';
+import type { TlsPolicy } from './connect.ts';
 import type { ProtocolEvent, WireMessage } from './events.ts';
+import type { ConnectionPolicy } from './guard.ts';
 
 /** The call's one monotonic clock: ms since the call started. */
 export interface CallClock {
@@ -44,6 +46,8 @@ export interface CallSetup {
   options: Record<string, unknown>;
   /** How long connecting and the handshake may take, in ms. */
   connectTimeout: number;
+  /** How the socket is secured and watched; protocols hand it to openSocket as it is. */
+  connection?: { tls?: TlsPolicy; guard?: ConnectionPolicy };
 }
 
 export interface CallerSession {
@@ -72,5 +76,16 @@ export class CallSetupError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'CallSetupError';
+  }
+}
+
+/** The bot answered the set-up with an HTTP error status: it refused the call (e.g. a bad signature). */
+export class CallRefusedError extends CallSetupError {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'CallRefusedError';
   }
 }

@@ -8,6 +8,7 @@ import { join, relative } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { formatMs } from '../clock/duration.ts';
 import type {
+  AttemptResult,
   CallResult,
   CallStatus,
   ExpectationResult,
@@ -17,6 +18,7 @@ import type {
   TimelineEntry,
   TurnResult,
 } from '../engine/results.ts';
+import { callMetricParts, formatMetricsTable, formatThresholdLine, formatThresholdSummary } from './metrics-text.ts';
 import type { Reporter, RunInfo } from './reporter.ts';
 
 export interface ConsoleReporterOptions {
@@ -55,6 +57,7 @@ export function oneLine(text: string): string {
 
 const MARKS: Record<CallStatus, { mark: string; paint: (c: ChalkInstance, s: string) => string }> = {
   passed: { mark: '✓', paint: (c, s) => c.green(s) },
+  flaky: { mark: '⚠', paint: (c, s) => c.yellow(s) },
   failed: { mark: '✗', paint: (c, s) => c.red(s) },
   errored: { mark: '!', paint: (c, s) => c.red(s) },
   skipped: { mark: '–', paint: (c, s) => c.yellow(s) },
@@ -67,10 +70,20 @@ export function formatCallLine(call: CallResult, color: boolean): string {
   const { mark, paint } = MARKS[call.status];
   const title = `${oneLine(call.suite)} › ${oneLine(call.name)}`;
   const parts = [`  ${paint(c, mark)} ${call.status === 'passed' ? title : paint(c, title)}`];
-  if (call.status === 'skipped' || call.status === 'interrupted') parts.push(c.yellow(call.status));
+  if (call.status === 'skipped' || call.status === 'interrupted' || call.status === 'flaky') parts.push(c.yellow(call.status));
+  if (call.status === 'skipped' && call.reason?.startsWith('skipped: ')) parts.push(c.dim(`— ${oneLine(call.reason.slice(9))}`));
   if (call.status !== 'skipped') parts.push(c.dim(`(${formatMs(call.durationMs)})`));
+  const stats = call.attemptStats;
+  if (stats) {
+    // Over many attempts the per-reply list would be the deciding attempt's only; the distribution says more.
+    const rate = `${Math.round(stats.passRate * 1000) / 10}%`;
+    parts.push(c.dim(`· ${stats.passed}/${stats.attempts} attempts passed (${rate})`));
+    if (stats.responseLatency.count > 0) parts.push(c.dim(`· ${formatLatencyLine(stats.responseLatency).replace(/^response /, '')}`));
+    return parts.join(' ');
+  }
   const latencies = call.metrics.responseLatency;
   if (latencies.length > 0) parts.push(c.dim(`· latency ${latencies.map(formatMs).join(', ')}`));
+  for (const part of callMetricParts(call.metrics)) parts.push(c.dim(`· ${part}`));
   return parts.join(' ');
 }
 
@@ -163,6 +176,7 @@ export function formatSummaryLine(result: RunResult, color: boolean): string {
   if (s.failed) counts.push(c.red(`${s.failed} failed`));
   if (s.errored) counts.push(c.red(`${s.errored} errored`));
   if (s.interrupted) counts.push(c.yellow(`${s.interrupted} interrupted`));
+  if (s.flaky) counts.push(c.yellow(`${s.flaky} flaky`));
   if (s.skipped) counts.push(c.yellow(`${s.skipped} skipped`));
   return `${counts.join(', ')} (${plural(s.total, 'call')}) in ${formatMs(result.durationMs)}`;
 }
@@ -193,8 +207,15 @@ export class ConsoleReporter implements Reporter {
     this.print(this.c.dim(`Running ${plural(info.totalCalls, 'call')} from ${plural(info.suites.length, 'suite file')}`));
   }
 
+  onAttemptEnd(_suite: SuiteResult, attempt: AttemptResult, info: { call: string; retrying: boolean }): void {
+    if (!info.retrying) return;
+    const title = `${oneLine(_suite.name)} › ${oneLine(info.call)}`;
+    this.print(this.c.yellow(`  ↻ ${title}: attempt ${attempt.attempt} ${attempt.status}, retrying`) + this.c.dim(` — ${oneLine(attempt.reason ?? '')}`));
+  }
+
   onCallEnd(_suite: SuiteResult, call: CallResult): void {
     const lines = [formatCallLine(call, this.options.color)];
+    if (call.status === 'flaky' && call.reason) lines.push(this.c.yellow(`      ${oneLine(call.reason)}`));
     if (call.status === 'failed' || call.status === 'errored') {
       const failure = findFailure(call);
       lines.push(...describeFailure(call).map((l) => `      ${l}`));
@@ -208,7 +229,14 @@ export class ConsoleReporter implements Reporter {
 
   onRunEnd(result: RunResult): void {
     const lines = ['', formatSummaryLine(result, this.options.color), formatLatencyLine(result.summary.responseLatency)];
+    lines.push(...formatMetricsTable(result.summary.metrics).map((line) => this.c.dim(line)));
+    if (result.thresholds?.length) {
+      const breached = result.thresholds.some((t) => !t.passed);
+      lines.push(breached ? this.c.red(formatThresholdSummary(result.thresholds)) : formatThresholdSummary(result.thresholds));
+      for (const t of result.thresholds) lines.push(`  ${t.passed ? this.c.green(formatThresholdLine(t)) : this.c.red(formatThresholdLine(t))}`);
+    }
     if (result.interrupted) lines.push(this.c.yellow('Interrupted: the reports hold the calls that finished.'));
+    for (const warning of result.warnings ?? []) lines.push(this.c.yellow(`Warning: ${oneLine(warning)}`));
     const reports = this.reportPaths(result);
     if (reports.length > 0) lines.push(this.c.dim(`reports: ${reports.join(', ')}`));
     this.print(lines.join('\n'));

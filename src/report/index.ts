@@ -1,7 +1,8 @@
 /** The report/ entry point: the reporters, and how the CLI gets the default set of them. */
 import { join, resolve } from 'node:path';
-import type { CallResult, RunResult, SuiteResult } from '../engine/results.ts';
+import type { AttemptResult, CallResult, RunResult, SuiteResult } from '../engine/results.ts';
 import { ConsoleReporter } from './console.ts';
+import { HtmlReporter } from './html.ts';
 import { JsonReporter } from './json.ts';
 import { JUnitReporter } from './junit.ts';
 import type { Reporter, RunInfo } from './reporter.ts';
@@ -19,6 +20,7 @@ export {
 } from './console.ts';
 export { JUnitReporter, writeJUnit, renderJUnit, escapeXmlText, escapeXmlAttr } from './junit.ts';
 export { JsonReporter, writeJson, renderJson } from './json.ts';
+export { HtmlReporter, writeHtml, renderHtml, escapeHtml } from './html.ts';
 
 export interface ReporterOptions {
   outDir: string;
@@ -28,26 +30,30 @@ export interface ReporterOptions {
   verbose?: boolean;
 }
 
-/** The default set: console (unless turned off), `<outDir>/junit.xml` and `<outDir>/report.json`. */
+/** The default set: console (unless turned off), `<outDir>/junit.xml`, `<outDir>/report.json` and `<outDir>/report.html`. */
 export function createReporters(options: ReporterOptions): Reporter[] {
   const outDir = resolve(options.outDir);
   const junit = join(outDir, 'junit.xml');
   const json = join(outDir, 'report.json');
+  const html = join(outDir, 'report.html');
   const reporters: Reporter[] = [];
   if (options.console) {
     reporters.push(
       new ConsoleReporter(options.console, {
         color: options.color,
         verbose: options.verbose,
-        reports: [junit, json, `${join(outDir, 'audio')}/`],
+        reports: [junit, json, html, `${join(outDir, 'audio')}/`],
       }),
     );
   }
-  reporters.push(new JUnitReporter(junit), new JsonReporter(json));
+  reporters.push(new JUnitReporter(junit), new JsonReporter(json), new HtmlReporter(html));
   return reporters;
 }
 
 type Hook = keyof Reporter;
+
+/** One or more reporters failed (a full disk, a folder made read-only mid-run): the message names each. */
+export class ReportError extends AggregateError {}
 
 /**
  * Hands each hook to several reporters in order, awaiting each. A reporter that throws must
@@ -70,6 +76,10 @@ export class ReporterHub implements Reporter {
     return this.each('onCallEnd', (r) => r.onCallEnd?.(suite, call));
   }
 
+  onAttemptEnd(suite: SuiteResult, attempt: AttemptResult, info: { call: string; retrying: boolean }): Promise<void> {
+    return this.each('onAttemptEnd', (r) => r.onAttemptEnd?.(suite, attempt, info));
+  }
+
   onRunEnd(result: RunResult): Promise<void> {
     return this.each('onRunEnd', (r) => r.onRunEnd?.(result));
   }
@@ -86,7 +96,7 @@ export class ReporterHub implements Reporter {
       }
     }
     if (errors.length > 0) {
-      throw new AggregateError(errors, `${errors.length} reporter${errors.length === 1 ? '' : 's'} failed in ${hook}: ${names.join('; ')}`);
+      throw new ReportError(errors, `${errors.length} reporter${errors.length === 1 ? '' : 's'} failed in ${hook}: ${names.join('; ')}`);
     }
   }
 }

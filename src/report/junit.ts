@@ -7,9 +7,10 @@
  * format is small; escaping is the only hard part, and it is done once, below.
  */
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import type { CallResult, RunResult, SuiteResult } from '../engine/results.ts';
+import type { CallResult, RunResult, SuiteResult, ThresholdResult } from '../engine/results.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { describeFailure, findFailure, formatTimelineEntry, timelineAround, type CallFailure } from './console.ts';
+import { summaryProperties, turnMetricProperties } from './metrics-text.ts';
 import type { Reporter, RunInfo } from './reporter.ts';
 
 const EXCERPT_ENTRIES = 10;
@@ -66,12 +67,55 @@ function callProperties(call: CallResult): [string, number][] {
     if (t.responseLatency !== undefined) props.push([`responseLatency.turn${turn.index}`, t.responseLatency]);
     if (t.firstMediaLatency !== undefined) props.push([`firstMediaLatency.turn${turn.index}`, t.firstMediaLatency]);
     if (t.botSpeechMs !== undefined) props.push([`botSpeechMs.turn${turn.index}`, t.botSpeechMs]);
+    props.push(...turnMetricProperties(turn.index, t));
   }
   m.markEchoDelay.forEach((delay, i) => props.push([`markEchoDelay.${i + 1}`, delay]));
   props.push(['botSpeechMs', m.botSpeechMs]);
   props.push(['violations', m.violations]);
+  if (m.warnings) props.push(['warnings', m.warnings]);
+  if (m.underruns?.length) props.push(['underruns', m.underruns.length], ['underrunMs', m.underruns.reduce((a, b) => a + b, 0)]);
   // Sub-millisecond digits are clock noise in a CI table; report.json keeps the exact values.
   return props.map(([name, value]) => [name, Math.round(value)]);
+}
+
+/** Retries and repeats: how many attempts, how many passed, and whether the call was flaky. */
+function attemptProperties(call: CallResult): [string, string | number][] {
+  const props: [string, string | number][] = [];
+  const stats = call.attemptStats;
+  if (call.tags && call.tags.length > 0) props.push(['tags', call.tags.join(',')]);
+  if (!stats) return props;
+  props.push(['attempts', stats.attempts], ['passedAttempts', stats.passed], ['passRate', Math.round(stats.passRate * 1000) / 1000]);
+  if (stats.minPassRate !== undefined) props.push(['minPassRate', stats.minPassRate]);
+  if (call.status === 'flaky') props.push(['flaky', 'true']);
+  const latency = stats.responseLatency;
+  for (const key of ['p50', 'p95', 'p99', 'max'] as const) {
+    if (latency[key] !== undefined) props.push([`responseLatency.${key}`, Math.round(latency[key]!)]);
+  }
+  return props;
+}
+
+/**
+ * The attempts that failed besides the one reported, as Maven Surefire writes reruns: a
+ * flaky call gets <flakyFailure>/<flakyError> per failed attempt, a failed call
+ * <rerunFailure>/<rerunError> for its other failures. CI tools that know the format show
+ * them; the rest ignore them.
+ */
+function otherAttemptElements(call: CallResult, reportDir: string): string {
+  if (!call.attempts || call.attempts.length < 2) return '';
+  const failed = call.attempts.filter((a) => a.status === 'failed' || a.status === 'errored');
+  // The attempt whose details the testcase already carries (its <failure>).
+  const reported = call.status === 'failed' || call.status === 'errored' ? failed.find((a) => a.startedAt === call.startedAt && a.durationMs === call.durationMs) : undefined;
+  const prefix = call.status === 'flaky' ? 'flaky' : 'rerun';
+  let xml = '';
+  for (const attempt of failed) {
+    if (attempt === reported || (call.status !== 'flaky' && call.status !== 'failed' && call.status !== 'errored')) continue;
+    const tag = `${prefix}${attempt.status === 'errored' ? 'Error' : 'Failure'}`;
+    const message = `attempt ${attempt.attempt}: ${attempt.reason ?? attempt.status}`;
+    let body = `        <stackTrace>${escapeXmlText(message)}</stackTrace>\n`;
+    if (attempt.audio) body += `        <system-out>${escapeXmlText(`[[ATTACHMENT|${resolve(reportDir, attempt.audio)}]]`)}</system-out>\n`;
+    xml += `      <${tag}${attrs({ message, type: attempt.status === 'errored' ? 'error' : 'expectation' })}>\n${body}      </${tag}>\n`;
+  }
+  return xml;
 }
 
 function excerpt(call: CallResult, failure: CallFailure): string[] {
@@ -99,12 +143,20 @@ function failureMessage(call: CallResult, failure: CallFailure): string {
   return call.reason ?? `${call.status} (${turn?.location ?? call.location})`;
 }
 
+/**
+ * A call that a limit or a broken connection ended (the engine notes it as a `limit` entry and
+ * makes it the reason): that is the cause to headline, not the expectation left unmet by it.
+ */
+function endedByLimit(call: CallResult): boolean {
+  return call.reason !== undefined && call.timeline.some((entry) => entry.kind === 'limit' && entry.summary === call.reason);
+}
+
 function failureElement(call: CallResult): string {
   const failure = findFailure(call);
   const body = [...describeFailure(call), ...excerpt(call, failure)].join('\n');
   const tag = call.status === 'errored' ? 'error' : 'failure';
   const type = call.status === 'errored' ? 'error' : 'expectation';
-  const message = call.status === 'errored' ? (call.reason ?? failureMessage(call, failure)) : failureMessage(call, failure);
+  const message = call.status === 'errored' || endedByLimit(call) ? (call.reason ?? failureMessage(call, failure)) : failureMessage(call, failure);
   return `      <${tag}${attrs({ message, type })}>${escapeXmlText(body)}</${tag}>\n`;
 }
 
@@ -132,7 +184,7 @@ function testcase(suite: SuiteResult, call: CallResult, reportDir: string): stri
     file: displayPath(suite.file),
     time: secondsAttr(call.durationMs),
   })}>\n`;
-  const props = callProperties(call);
+  const props: [string, string | number][] = [...callProperties(call), ...attemptProperties(call)];
   if (props.length > 0) {
     xml += '      <properties>\n';
     for (const [name, value] of props) xml += `        <property${attrs({ name, value })}/>\n`;
@@ -140,6 +192,7 @@ function testcase(suite: SuiteResult, call: CallResult, reportDir: string): stri
   }
   if (call.status === 'failed' || call.status === 'errored') xml += failureElement(call);
   if (call.status === 'skipped' || call.status === 'interrupted') xml += skippedElement(call);
+  xml += otherAttemptElements(call, reportDir);
   xml += systemOut(call, reportDir);
   return `${xml}    </testcase>\n`;
 }
@@ -161,7 +214,7 @@ function count(calls: CallResult[]): Counts {
   };
 }
 
-function testsuite(suite: SuiteResult, reportDir: string, fallbackTimestamp: string): string {
+function testsuite(suite: SuiteResult, reportDir: string, fallbackTimestamp: string, warnings: string[] = []): string {
   const time = suite.calls.reduce((sum, c) => sum + c.durationMs, 0);
   let xml = `  <testsuite${attrs({
     name: suite.name,
@@ -173,8 +226,29 @@ function testsuite(suite: SuiteResult, reportDir: string, fallbackTimestamp: str
   xml += '    <properties>\n';
   xml += `      <property${attrs({ name: 'protocol', value: suite.protocol })}/>\n`;
   xml += `      <property${attrs({ name: 'target', value: suite.target })}/>\n`;
+  // JUnit has no run-level properties; each suite repeats what a reader of any of them must know.
+  for (const warning of warnings) xml += `      <property${attrs({ name: 'warning', value: warning })}/>\n`;
+  for (const [name, value] of summaryProperties(suite.metrics)) xml += `      <property${attrs({ name, value })}/>\n`;
   xml += '    </properties>\n';
   for (const call of suite.calls) xml += testcase(suite, call, reportDir);
+  return `${xml}  </testsuite>\n`;
+}
+
+/** A "thresholds" testsuite: one testcase per threshold, failed when breached, with the value and limit. */
+function thresholdSuite(thresholds: readonly ThresholdResult[], timestamp: string): string {
+  const failures = thresholds.filter((t) => !t.passed).length;
+  let xml = `  <testsuite${attrs({ name: 'thresholds', tests: thresholds.length, failures, errors: 0, skipped: 0, time: '0.000', timestamp })}>\n`;
+  for (const t of thresholds) {
+    const name = `${t.metric}: ${t.expression}${t.scope === 'suite' ? ` (${t.suite})` : ''}`;
+    xml += `    <testcase${attrs({ name, classname: 'thresholds', file: t.location === '--threshold' ? undefined : displayPath(t.location.replace(/:\d+:\d+$/, '')), time: '0.000' })}>\n`;
+    xml += '      <properties>\n';
+    if (t.value !== null) xml += `        <property${attrs({ name: 'value', value: t.value })}/>\n`;
+    xml += `        <property${attrs({ name: 'limit', value: t.limit })}/>\n`;
+    xml += `        <property${attrs({ name: 'samples', value: t.samples })}/>\n`;
+    xml += '      </properties>\n';
+    if (!t.passed) xml += `      <failure${attrs({ message: t.message, type: 'threshold' })}>${escapeXmlText(`${t.message}\nat ${t.location}`)}</failure>\n`;
+    xml += '    </testcase>\n';
+  }
   return `${xml}  </testsuite>\n`;
 }
 
@@ -185,8 +259,13 @@ function testsuite(suite: SuiteResult, reportDir: string, fallbackTimestamp: str
 export function renderJUnit(result: RunResult, reportDir: string): string {
   const all = result.suites.flatMap((s) => s.calls);
   let xml = '<?xml version="1.0" encoding="UTF-8"?>\n';
-  xml += `<testsuites${attrs({ name: 'convotest', ...count(all), time: secondsAttr(result.durationMs), timestamp: result.startedAt })}>\n`;
-  for (const suite of result.suites) xml += testsuite(suite, reportDir, result.startedAt);
+  const totals = count(all);
+  const thresholds = result.thresholds ?? [];
+  totals.tests += thresholds.length;
+  totals.failures += thresholds.filter((t) => !t.passed).length;
+  xml += `<testsuites${attrs({ name: 'convotest', ...totals, time: secondsAttr(result.durationMs), timestamp: result.startedAt })}>\n`;
+  for (const suite of result.suites) xml += testsuite(suite, reportDir, result.startedAt, result.warnings);
+  if (thresholds.length > 0) xml += thresholdSuite(thresholds, result.startedAt);
   return `${xml}</testsuites>\n`;
 }
 

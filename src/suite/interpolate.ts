@@ -11,6 +11,8 @@ export interface Interpolation {
   written: Map<string, string>;
   /** Paths whose interpolation failed: other checks stay quiet there, the real problem is already reported. */
   failed: Set<string>;
+  /** Variables whose values went into the document, by name: messages must never show these values. */
+  used: Map<string, string>;
 }
 
 const REFERENCE = /\$\{([^}]*)\}/g;
@@ -25,7 +27,7 @@ export function pathKey(path: DataPath): string {
  * positions survive. Keys are left alone: a key from the environment would be unvalidatable.
  */
 export function interpolateDocument(source: YamlSource, env: Env): Interpolation {
-  const result: Interpolation = { problems: [], written: new Map(), failed: new Set() };
+  const result: Interpolation = { problems: [], written: new Map(), failed: new Set(), used: new Map() };
   walkScalars(source.doc.contents ?? undefined, [], (node, path) => {
     if (typeof node.value !== 'string' || !node.value.includes('${')) return;
     const written = node.value;
@@ -39,7 +41,10 @@ export function interpolateDocument(source: YamlSource, env: Env): Interpolation
       } else {
         const [, name, fallback] = parsed as unknown as [string, string, string | undefined];
         const set = env[name];
-        if (set !== undefined && (set !== '' || fallback === undefined)) replacement = set;
+        if (set !== undefined && (set !== '' || fallback === undefined)) {
+          replacement = set;
+          result.used.set(name, set);
+        }
         else if (fallback !== undefined) replacement = fallback;
         else message = `\`\${${name}}\` is not set: export ${name} or write \`\${${name}:-default}\``;
       }
@@ -58,6 +63,23 @@ export function interpolateDocument(source: YamlSource, env: Env): Interpolation
     result.written.set(pathKey(path), written);
   });
   return result;
+}
+
+/** Shorter values are words any message may hold ("8080", "true"); secrets are longer. */
+const MIN_HIDDEN_LENGTH = 6;
+
+/**
+ * Puts `${NAME}` back wherever a variable's value shows up in a message. Each check words its
+ * own messages and quotes what it found; this is the one place that makes sure none of them
+ * prints a value that came from the environment (a token, a key), whichever check it was.
+ */
+export function hideValues(message: string, used: Map<string, string>): string {
+  let text = message;
+  const longestFirst = [...used].filter(([, value]) => value.length >= MIN_HIDDEN_LENGTH).sort((a, b) => b[1].length - a[1].length);
+  for (const [name, value] of longestFirst) {
+    for (const form of [value, JSON.stringify(value).slice(1, -1)]) text = text.split(form).join(`\${${name}}`);
+  }
+  return text;
 }
 
 /** Points at the `${` itself when the reference is written literally in the file. */

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { expandSuitePaths } from './expand-paths.ts';
-import { interpolateDocument } from './interpolate.ts';
+import { hideValues, interpolateDocument } from './interpolate.ts';
 import type { Env } from './interpolate.ts';
 import type { Suite } from './model.ts';
 import { buildSuite } from './normalize.ts';
@@ -67,9 +67,10 @@ async function readSuite(file: string, env: Env): Promise<ReadResult> {
   const source = parsed.source;
   const interpolation = interpolateDocument(source, env);
   const converted = toData(source);
-  if ('problem' in converted) return { problems: [...interpolation.problems, converted.problem] };
+  const hide = (found: SuiteProblem[]): SuiteProblem[] => found.map((p) => ({ ...p, message: hideValues(p.message, interpolation.used) }));
+  if ('problem' in converted) return { problems: hide([...interpolation.problems, converted.problem]) };
 
   const { suite, problems: modelProblems } = await buildSuite(converted.data, source);
   const problems = [...interpolation.problems, ...schemaProblems(converted.data, source, interpolation), ...modelProblems];
-  return problems.length > 0 ? { problems } : { suite, problems: [] };
+  return problems.length > 0 ? { problems: hide(problems) } : { suite, problems: [] };
 }

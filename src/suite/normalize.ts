@@ -2,20 +2,13 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseDuration } from '../clock/duration.ts';
-import type {
-  CallSpec,
-  ExpectationKind,
-  ExpectationSpec,
-  Protocol,
-  SourcePos,
-  Suite,
-  TextMatch,
-  TurnSpec,
-  TwilioOptions,
-  UserAction,
-} from './model.ts';
+import type { BargeInSpec, CallSpec, LoadSpec, NoiseSpec, Protocol, SourcePos, Suite, SuiteLimits, ThresholdSpec, TurnSpec, TwilioOptions, UnderrunLimit, UserAction } from './model.ts';
+import { parseRate, RateError } from './rate.ts';
+import { RunControlReader } from './normalize-run-control.ts';
+import { buildExpectations } from './normalize-expect.ts';
+import { checkSignature, mergeTwilio, readCompliance, readTwilioBlock, readUnderruns, type TwilioReadContext } from './normalize-twilio.ts';
 import type { SuiteProblem } from './problems.ts';
-import { compileTextMatch, isRegexLiteral } from './text-match.ts';
+import { parseThresholdExpression, ThresholdError } from './threshold-expr.ts';
 import type { DataPath, YamlSource } from './yaml-source.ts';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -34,6 +27,7 @@ type Data = Record<string, unknown>;
 export async function buildSuite(data: unknown, source: YamlSource): Promise<{ suite: Suite; problems: SuiteProblem[] }> {
   const builder = new SuiteBuilder(source);
   const suite = builder.suite(isData(data) ? data : {});
+  builder.runControl.checkSpeech(suite);
   await Promise.all(builder.audioChecks);
   return { suite, problems: builder.problems };
 }
@@ -42,44 +36,139 @@ class SuiteBuilder {
   readonly problems: SuiteProblem[] = [];
   readonly audioChecks: Promise<void>[] = [];
   private readonly folder: string;
+  /** `say:`, `tts:`, `noise:`, `only:`/`skip:` and retry/repeat settings. */
+  readonly runControl: RunControlReader;
+  /** Noise in effect for the turns being read: the call's, else the suite's. */
+  private inheritedNoise: NoiseSpec | undefined;
+  /** The suite's `twilio:` options, which each call's own block overrides. */
+  private suiteTwilio: TwilioOptions = { parameters: {} };
+  private defaultUnderruns: UnderrunLimit | undefined;
+  private readonly twilioContext: TwilioReadContext = {
+    problem: (path, message) => this.problem(path, message),
+    keyProblem: (path, message) => this.problems.push({ ...this.source.keyPos(path), message }),
+    pos: (path) => this.pos(path),
+  };
 
   constructor(private readonly source: YamlSource) {
     this.folder = dirname(source.file);
+    this.runControl = new RunControlReader({
+      folder: this.folder,
+      problem: (path, message) => this.problem(path, message),
+      keyProblem: (path, message) => this.problems.push({ ...this.source.keyPos(path), message }),
+      pos: (path) => this.pos(path),
+      keyPos: (path) => this.keyPos(path),
+      checkAudio: (file, path) => this.checkAudio(file, path),
+      defer: (check) => this.audioChecks.push(check),
+    });
   }
 
   suite(data: Data): Suite {
     const defaults = isData(data['defaults']) ? data['defaults'] : {};
     const timeout = duration(defaults['timeout']) ?? DEFAULT_TIMEOUT_MS;
     const calls = Array.isArray(data['calls']) ? data['calls'] : [];
+    this.inheritedNoise = this.runControl.noise(data['noise'], ['noise']);
+    const suiteNoise = this.inheritedNoise;
+    const protocol: Protocol = data['protocol'] === 'audiocodes' ? 'audiocodes' : 'twilio';
+    this.defaultUnderruns = readUnderruns(defaults['underruns'], ['defaults', 'underruns'], this.twilioContext);
     const suite: Suite = {
       file: this.source.file,
       name: str(data['name']) ?? '',
       protocol: data['protocol'] === 'audiocodes' ? 'audiocodes' : ('twilio' satisfies Protocol),
       target: str(data['target']) ?? '',
-      defaults: { timeout },
+      defaults: { timeout, ...this.runControl.policy(defaults, ['defaults']), ...(this.defaultUnderruns ? { underruns: this.defaultUnderruns } : {}) },
       tags: strings(data['tags']),
       twilio: this.twilio(data['twilio']),
       audiocodes: isData(data['audiocodes']) ? data['audiocodes'] : {},
-      calls: calls.map((call, i) => this.call(isData(call) ? call : {}, ['calls', i], timeout)),
+      compliance: readCompliance(data['compliance'], protocol, this.twilioContext),
+      thresholds: this.thresholds(data['thresholds']),
+      calls: calls.map((call, i) => {
+        this.inheritedNoise = suiteNoise;
+        return this.call(isData(call) ? call : {}, ['calls', i], timeout);
+      }),
       pos: this.pos([]),
     };
+    const limits = this.limits(data['limits']);
+    if (limits) suite.limits = limits;
+    const load = this.load(data['load']);
+    if (load) suite.load = load;
+    Object.assign(suite, this.runControl.focus(data, []));
+    const tts = this.runControl.tts(data['tts'], ['tts']);
+    if (tts) suite.tts = tts;
     this.checkUniqueNames(calls);
     return suite;
   }
 
-  private twilio(value: unknown): TwilioOptions {
-    const data = isData(value) ? value : {};
-    const options: TwilioOptions = { parameters: stringMap(data['parameters']) };
-    for (const key of ['accountSid', 'callSid', 'streamSid'] as const) {
-      const text = str(data[key]);
-      if (text !== undefined) options[key] = text;
+  /** Only the limits written: the engine knows the defaults and the command line's overrides. */
+  private limits(value: unknown): SuiteLimits | undefined {
+    if (!isData(value)) return undefined;
+    const limits: SuiteLimits = {};
+    for (const key of ['call', 'connect', 'idle', 'recording'] as const) {
+      const ms = duration(value[key]);
+      if (ms !== undefined) limits[key] = ms;
     }
-    return options;
+    return limits;
+  }
+
+  /** The schema checked the shapes; the rate's text is parsed here. */
+  private load(value: unknown): LoadSpec | undefined {
+    if (!isData(value)) return undefined;
+    const load: LoadSpec = { pos: this.pos(['load']) };
+    if (typeof value['calls'] === 'number') load.calls = value['calls'];
+    if (typeof value['rate'] === 'number' || typeof value['rate'] === 'string') {
+      try {
+        load.rate = parseRate(value['rate']);
+      } catch (error) {
+        if (!(error instanceof RateError)) throw error;
+        this.problem(['load', 'rate'], error.message);
+      }
+    }
+    const ramp = duration(value['ramp']);
+    if (ramp !== undefined) load.rampMs = ramp;
+    const lasting = duration(value['duration']);
+    if (lasting !== undefined) load.durationMs = lasting;
+    return load;
+  }
+
+  /** `metric: expression` or `metric: [expressions]`; each bad one is a problem at itself. */
+  private thresholds(value: unknown): ThresholdSpec[] {
+    if (!isData(value)) return [];
+    const specs: ThresholdSpec[] = [];
+    for (const [metric, expressions] of Object.entries(value)) {
+      const list = typeof expressions === 'string' ? [expressions] : Array.isArray(expressions) ? expressions : [];
+      list.forEach((expression, i) => {
+        if (typeof expression !== 'string') return;
+        const path = typeof expressions === 'string' ? ['thresholds', metric] : ['thresholds', metric, i];
+        try {
+          specs.push({ ...parseThresholdExpression(metric, expression), pos: this.pos(path) });
+        } catch (error) {
+          if (!(error instanceof ThresholdError)) throw error;
+          this.problem(error.message.startsWith('unknown metric') ? ['thresholds', metric] : path, error.message);
+        }
+      });
+    }
+    return specs;
+  }
+
+  private twilio(value: unknown): TwilioOptions {
+    const written = readTwilioBlock(value);
+    this.suiteTwilio = { ...written, parameters: written.parameters ?? {} };
+    checkSignature(this.suiteTwilio, written, ['twilio'], this.twilioContext);
+    return this.suiteTwilio;
+  }
+
+  /** A call's `twilio:` block over the suite's; undefined when the call has none. */
+  private callTwilio(value: unknown, path: DataPath): TwilioOptions | undefined {
+    if (!isData(value)) return undefined;
+    const written = readTwilioBlock(value);
+    const merged = mergeTwilio(this.suiteTwilio, written);
+    checkSignature(merged, written, [...path, 'twilio'], this.twilioContext);
+    return merged;
   }
 
   private call(data: Data, path: DataPath, suiteTimeout: number): CallSpec {
     const turns = Array.isArray(data['turns']) ? data['turns'] : [];
-    return {
+    this.inheritedNoise = this.runControl.noise(data['noise'], [...path, 'noise']) ?? this.inheritedNoise;
+    const call: CallSpec = {
       name: str(data['name']) ?? '',
       from: str(data['from']) ?? DEFAULT_FROM,
       to: str(data['to']) ?? DEFAULT_TO,
@@ -89,27 +178,45 @@ class SuiteBuilder {
       turns: turns.map((turn, i) => this.turn(isData(turn) ? turn : {}, [...path, 'turns', i], i + 1)),
       pos: this.pos(path),
     };
+    const twilio = this.callTwilio(data['twilio'], path);
+    if (twilio) call.twilio = twilio;
+    const underruns = readUnderruns(data['underruns'], [...path, 'underruns'], this.twilioContext) ?? this.defaultUnderruns;
+    if (underruns) call.underruns = underruns;
+    return Object.assign(call, this.runControl.focus(data, path), this.runControl.policy(data, path));
   }
 
   private turn(data: Data, path: DataPath, index: number): TurnSpec {
     const expect = Array.isArray(data['expect']) ? data['expect'] : [];
+    const user = isData(data['user']) ? this.user(data['user'], [...path, 'user']) : undefined;
+    const context = { problem: (p: DataPath, message: string) => this.problem(p, message), pos: (p: DataPath) => this.pos(p) };
     const turn: TurnSpec = {
       index,
-      expect: expect.flatMap((item, i) => this.expectation(item, [...path, 'expect', i]) ?? []),
+      expect: buildExpectations(context, expect, [...path, 'expect'], { speaks: callerSpeaks(data['user']) }),
       pos: this.pos(path),
     };
-    const user = isData(data['user']) ? this.user(data['user'], [...path, 'user']) : undefined;
     if (user) turn.user = user;
     return turn;
   }
 
   /** The action's pos is its key (`audio:`, `dtmf:` …): that names what the caller did. */
   private user(data: Data, path: DataPath): UserAction | undefined {
+    const action = this.action(data, path);
+    if (action) this.runControl.actionExtras(action, data, path, this.inheritedNoise);
+    return action;
+  }
+
+  private action(data: Data, path: DataPath): UserAction | undefined {
     if (typeof data['audio'] === 'string') {
       const file = resolve(this.folder, data['audio']);
       this.checkAudio(file, [...path, 'audio']);
       const action: UserAction = { kind: 'audio', file, pos: this.keyPos([...path, 'audio']) };
-      const bargeIn = duration(data['bargeIn']);
+      const bargeIn = bargeInSpec(data['bargeIn']);
+      if (bargeIn !== undefined) action.bargeIn = bargeIn;
+      return action;
+    }
+    if (typeof data['say'] === 'string') {
+      const action: UserAction = { kind: 'say', text: data['say'], pos: this.keyPos([...path, 'say']) };
+      const bargeIn = bargeInSpec(data['bargeIn']);
       if (bargeIn !== undefined) action.bargeIn = bargeIn;
       return action;
     }
@@ -118,76 +225,6 @@ class SuiteBuilder {
     if (silence !== undefined) return { kind: 'silence', duration: silence, pos: this.keyPos([...path, 'silence']) };
     if (data['hangup'] === true) return { kind: 'hangup', pos: this.keyPos([...path, 'hangup']) };
     return undefined;
-  }
-
-  private expectation(item: unknown, path: DataPath): ExpectationSpec | undefined {
-    if (!isData(item)) return undefined;
-    const kind = Object.keys(item).find((key): key is ExpectationKind => KINDS.has(key));
-    if (!kind) return undefined;
-    const valuePath = [...path, kind];
-    const raw = item[kind];
-    // `text: "welcome"` is shorthand for `text: { match: "welcome" }`.
-    const shorthand = (kind === 'text' || kind === 'recognition') && typeof raw === 'string';
-    const fields: Data = shorthand ? { match: raw } : isData(raw) ? raw : {};
-    const fieldPath = (field: string) => (shorthand ? valuePath : [...valuePath, field]);
-    const within = duration(fields['within']);
-    const pos = this.pos(path);
-    const base = within === undefined ? { pos } : { within, pos };
-
-    switch (kind) {
-      case 'botSpeech': {
-        const minDuration = duration(fields['minDuration']);
-        return minDuration === undefined ? { kind, ...base } : { kind, ...base, minDuration };
-      }
-      case 'mark': {
-        const name = str(fields['name']);
-        return name === undefined ? { kind, ...base } : { kind, ...base, name };
-      }
-      case 'dtmf': {
-        const digits = str(fields['digits']);
-        return digits === undefined ? { kind, ...base } : { kind, ...base, digits };
-      }
-      case 'hangup': {
-        const reason = this.textMatch(fields['reason'], fieldPath('reason'));
-        return reason === undefined ? { kind, ...base } : { kind, ...base, reason };
-      }
-      case 'transfer': {
-        const target = this.textMatch(fields['target'], fieldPath('target'));
-        return target === undefined ? { kind, ...base } : { kind, ...base, target };
-      }
-      case 'text':
-      case 'recognition': {
-        const match = this.textMatch(fields['match'], fieldPath('match'));
-        return match === undefined ? undefined : { kind, ...base, match };
-      }
-      case 'message': {
-        if (!isData(fields['match'])) return undefined;
-        this.checkMessageRegexes(fields['match'], fieldPath('match'));
-        return { kind, ...base, match: fields['match'] };
-      }
-      case 'clear':
-      case 'closed':
-        return { kind, ...base };
-    }
-  }
-
-  private textMatch(value: unknown, path: DataPath): TextMatch | undefined {
-    if (typeof value !== 'string' || value === '') return undefined;
-    const compiled = compileTextMatch(value);
-    if (typeof compiled === 'string') {
-      this.problem(path, compiled);
-      return undefined;
-    }
-    return compiled;
-  }
-
-  /** message.match values are kept as written, but a broken "/regex/" is better caught now than mid-run. */
-  private checkMessageRegexes(match: Data, path: DataPath): void {
-    for (const [field, value] of Object.entries(match)) {
-      if (typeof value !== 'string' || !isRegexLiteral(value)) continue;
-      const compiled = compileTextMatch(value);
-      if (typeof compiled === 'string') this.problem([...path, field], compiled);
-    }
   }
 
   private checkUniqueNames(calls: unknown[]): void {
@@ -238,19 +275,6 @@ class SuiteBuilder {
   }
 }
 
-const KINDS = new Set<string>([
-  'botSpeech',
-  'mark',
-  'clear',
-  'dtmf',
-  'hangup',
-  'closed',
-  'text',
-  'recognition',
-  'transfer',
-  'message',
-] satisfies ExpectationKind[]);
-
 function isData(value: unknown): value is Data {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -276,4 +300,17 @@ function duration(value: unknown): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `bargeIn: 400ms` is 400 ms into the bot's reply; `bargeIn: { atMark: menu, after: 200ms }` waits for that mark. */
+function bargeInSpec(value: unknown): BargeInSpec | undefined {
+  const after = duration(value);
+  if (after !== undefined) return { after };
+  if (!isData(value) || typeof value['atMark'] !== 'string') return undefined;
+  return { after: duration(value['after']) ?? 0, atMark: value['atMark'] };
+}
+
+/** Whether the caller speaks in a turn: `from: speechEnd` and `bargeIn` checks need it. */
+function callerSpeaks(user: unknown): boolean {
+  return isData(user) && (typeof user['audio'] === 'string' || user['say'] !== undefined);
 }

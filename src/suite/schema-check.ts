@@ -19,6 +19,8 @@ interface SchemaNode {
 }
 
 const SCHEMA_FILE = new URL('../../schemas/suite.schema.json', import.meta.url);
+/** Referenced from the suite schema by relative URL, so editors and ajv resolve it alike. */
+const REFERENCED_SCHEMAS = [new URL('../../schemas/audiocodes-options.schema.json', import.meta.url)];
 
 let compiled: { root: SchemaNode; validate: ValidateFunction } | undefined;
 
@@ -28,6 +30,7 @@ function validator() {
     const root = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as SchemaNode;
     // Union types (["string", "number"]) keep the schema free of anyOf, whose errors are unreadable.
     const ajv = new Ajv2020({ allErrors: true, verbose: true, allowUnionTypes: true, strictTypes: false });
+    for (const file of REFERENCED_SCHEMAS) ajv.addSchema(JSON.parse(readFileSync(file, 'utf8')));
     compiled = { root, validate: ajv.compile(root) };
   }
   return compiled;
@@ -101,6 +104,7 @@ class ErrorDescriber {
         return { ...at(path), message: this.typeMessage(path, def, error) };
       case 'pattern':
       case 'minimum':
+      case 'maximum':
         return { ...at(path), message: this.patternMessage(path, def, error) };
       case 'enum': {
         const allowed = (error.schema as unknown[]).map(String);
@@ -136,7 +140,7 @@ class ErrorDescriber {
         const actions = USER_ACTIONS.filter((k) => Object.hasOwn(error.data as object, k)).map((k) => `\`${k}\``);
         const message =
           actions.length === 0
-            ? '`user` needs one action: `audio`, `dtmf`, `silence` or `hangup`'
+            ? '`user` needs one action: `audio`, `say`, `dtmf`, `silence` or `hangup`'
             : `\`user\` takes one action, got ${joinAnd(actions)}: put them in separate turns`;
         return { ...at(path), message };
       }
@@ -205,6 +209,8 @@ class ErrorDescriber {
       }
       return `${label} must be a duration like "800ms" or "1.5s", ${this.got(path, value)}`;
     }
+    const worded = RANGE_WORDS[def ?? ''];
+    if (worded) return `${label} must be ${worded}, ${this.got(path, value)}`;
     const last = path[path.length - 1];
     if (path.length === 1 && last === 'target') {
       const fromEnv = this.interpolation.written.has(pathKey(path));
@@ -248,7 +254,16 @@ class ErrorDescriber {
   }
 }
 
-const USER_ACTIONS = ['audio', 'dtmf', 'silence', 'hangup'];
+const USER_ACTIONS = ['audio', 'say', 'dtmf', 'silence', 'hangup'];
+
+/** What a value of these definitions looks like, for pattern and range errors. */
+const RANGE_WORDS: Record<string, string> = {
+  decibels: 'decibels like "10dB" (or a number)',
+  'dBFS level': 'a level below full scale like "-45dBFS" (or a negative number)',
+  'pass rate': 'a share from 0 to 1 like 0.9, or a percentage like "90%"',
+  retries: 'a whole number from 0 to 10',
+  repeat: 'a whole number from 1 to 1000',
+};
 
 const ITEM_NOUNS: Record<string, string> = { calls: 'call', turns: 'turn', expect: 'expectation', tags: 'tag' };
 

@@ -85,7 +85,9 @@ export function parseYaml(file: string, text: string): ParsedYaml {
   if (doc.errors.length === 0) return { source: new YamlSource(file, text, doc, lines), problems: [] };
   const problems = doc.errors.map((error) => {
     const { line, col } = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
-    return { file, line, col, message: oneLine(error.message) };
+    // yaml recurses per level and reports running out of stack as its own error.
+    const tooDeep = /maximum call stack/i.test(error.message);
+    return { file, line, col, message: tooDeep ? 'the YAML nests too deeply here: a suite needs a few levels of nesting, not hundreds' : oneLine(error.message) };
   });
   return { problems };
 }

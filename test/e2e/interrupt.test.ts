@@ -1,62 +1,72 @@
-/** Ctrl-C mid-run: calls in flight end cleanly, finished ones keep their result, exit 130. */
+/** Ctrl-C (or a CI job's SIGTERM) mid-run: calls in flight end cleanly, finished ones keep their result, exit 130. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { ROOT, tempDir } from '../helpers/cli.ts';
 
-test('SIGINT writes reports for finished and interrupted calls and exits 130', async () => {
-  const dir = await tempDir();
-  const suite = join(dir, 'long.yaml');
-  await writeFile(
-    suite,
-    [
-      'name: Interruptible',
-      'target: builtin:reference',
-      'calls:',
-      '  - name: quick greeting',
-      '    turns:',
-      '      - expect: [ { botSpeech: { within: 3s } } ]',
-      '  - name: long silence',
-      '    turns:',
-      '      - expect: [ { botSpeech: { within: 3s } } ]',
-      '      - user: { silence: 60s }',
-      '        expect: [ { hangup: { within: 60s } } ]',
-      '',
-    ].join('\n'),
-  );
-  const out = join(dir, 'reports');
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'convotest.js'), 'run', suite, '--out', out, '--workers', '2'], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  await new Promise<void>((resolve) => {
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      if (stdout.includes('quick greeting')) resolve();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  test(`${signal} writes reports for finished and interrupted calls and exits 130`, async () => {
+    const dir = await tempDir();
+    const suite = join(dir, 'long.yaml');
+    await writeFile(
+      suite,
+      [
+        'name: Interruptible',
+        'target: builtin:reference',
+        'calls:',
+        '  - name: quick greeting',
+        '    turns:',
+        '      - expect: [ { botSpeech: { within: 3s } } ]',
+        '  - name: long silence',
+        '    turns:',
+        '      - expect: [ { botSpeech: { within: 3s } } ]',
+        '      - user: { silence: 60s }',
+        '        expect: [ { hangup: { within: 60s } } ]',
+        '',
+      ].join('\n'),
+    );
+    const out = join(dir, 'reports');
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'convotest.js'), 'run', suite, '--out', out, '--workers', '2'], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        if (stdout.includes('quick greeting')) resolve();
+      });
+    });
+    child.kill(signal);
+    const code = await exited;
+    assert.equal(code, 130, stdout + stderr);
+    assert.match(stderr, /interrupted/);
+
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    assert.equal(report.interrupted, true);
+    assert.equal(report.exitCode, 130);
+    const status = Object.fromEntries(report.suites[0].calls.map((c: { name: string; status: string }) => [c.name, c.status]));
+    assert.deepEqual(status, { 'quick greeting': 'passed', 'long silence': 'interrupted' });
+    const long = report.suites[0].calls[1];
+    assert.ok(long.timeline.some((e: { kind: string; dir: string }) => e.kind === 'stop' && e.dir === 'out'), 'the interrupted call was stopped with a Twilio stop');
+
+    const xml = await readFile(join(out, 'junit.xml'), 'utf8');
+    assert.equal(XMLValidator.validate(xml), true, 'junit.xml is well-formed');
+    const junit = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml);
+    assert.equal(Number(junit.testsuites.testsuite.tests), 2);
+    assert.equal(Number(junit.testsuites.testsuite.skipped), 1);
+
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    assert.match(html, /^<!doctype html>[\s\S]*<\/html>\n$/, 'report.html is whole');
+    assert.match(html, /Interrupted: the report holds the calls that finished/);
+    assert.match(html, /<span class="badge interrupted">interrupted<\/span> long silence/);
+    assert.deepEqual((await readdir(out)).filter((f) => f.endsWith('.tmp')), [], 'no half-written temp files');
   });
-  child.kill('SIGINT');
-  const code = await exited;
-  assert.equal(code, 130, stdout + stderr);
-  assert.match(stderr, /interrupted/);
-
-  const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
-  assert.equal(report.interrupted, true);
-  assert.equal(report.exitCode, 130);
-  const status = Object.fromEntries(report.suites[0].calls.map((c: { name: string; status: string }) => [c.name, c.status]));
-  assert.deepEqual(status, { 'quick greeting': 'passed', 'long silence': 'interrupted' });
-  const long = report.suites[0].calls[1];
-  assert.ok(long.timeline.some((e: { kind: string; dir: string }) => e.kind === 'stop' && e.dir === 'out'), 'the interrupted call was stopped with a Twilio stop');
-
-  const junit = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(await readFile(join(out, 'junit.xml'), 'utf8'));
-  assert.equal(Number(junit.testsuites.testsuite.tests), 2);
-  assert.equal(Number(junit.testsuites.testsuite.skipped), 1);
-});
+}

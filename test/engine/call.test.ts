@@ -40,7 +40,8 @@ const speech = (ms: number) => {
 test('a bot that never speaks fails with the window, the anchor and what happened instead', async () => {
   const call = await runOne(['- expect: [ { botSpeech: { within: 1s } } ]'], () => {});
   assert.equal(call.status, 'failed');
-  assert.match(call.reason!, /^turn 1 \(wait\): expected botSpeech within 1\.00s of the start of the turn, got none by 1\.\d\ds$/);
+  // A bot that sent nothing at all is named as such (issue 4), before the expectation that went unmet.
+  assert.match(call.reason!, /^the bot never answered \(nothing at all came back after the stream started\): turn 1 \(wait\): expected botSpeech within 1\.00s of the start of the turn, got none by 1\.\d\ds$/);
   const expectation = call.turns[0]!.expectations[0]!;
   assert.equal(expectation.status, 'failed');
   assert.match(expectation.location, /suite\.yaml:7:\d+$/);

@@ -148,7 +148,7 @@ describe('ConsoleReporter', () => {
     const run = makeRun();
     run.interrupted = false;
     run.durationMs = 850;
-    run.summary = { total: 1, passed: 1, failed: 0, errored: 0, interrupted: 0, skipped: 0, responseLatency: { count: 0 } };
+    run.summary = { total: 1, passed: 1, failed: 0, errored: 0, interrupted: 0, skipped: 0, flaky: 0, responseLatency: { count: 0 } };
     new ConsoleReporter(out.stream, { color: false, reports: [join(process.cwd(), 'out', 'junit.xml')] }).onRunEnd(run);
     assert.equal(out.text(), '\n1 passed (1 call) in 850ms\nresponse latency: no samples\nreports: out/junit.xml\n');
   });

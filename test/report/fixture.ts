@@ -354,6 +354,7 @@ export function makeRun(): RunResult {
       errored: 1,
       interrupted: 1,
       skipped: 1,
+      flaky: 0,
       responseLatency: { count: 2, p50: 640.3, p95: 650, p99: 650, max: 650 },
     },
     exitCode: 130,

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   ConsoleReporter,
   createReporters,
+  HtmlReporter,
   JsonReporter,
   JUnitReporter,
   ReporterHub,
@@ -95,21 +96,21 @@ describe('ReporterHub', () => {
     const out = join(dir, 'partial');
     const hub = new ReporterHub([new Thrower(), ...createReporters({ outDir: out, console: null, color: false }), new Thrower()]);
     await assert.rejects(hub.onRunEnd(makeRun()), /^AggregateError: 2 reporters failed in onRunEnd: Thrower: also broken; Thrower: also broken$/);
-    assert.deepEqual((await readdir(out)).sort(), ['junit.xml', 'report.json']);
+    assert.deepEqual((await readdir(out)).sort(), ['junit.xml', 'report.html', 'report.json']);
   });
 });
 
 describe('createReporters', () => {
-  test('console + junit + json by default, no console when it is null', () => {
+  test('console + junit + json + html by default, no console when it is null', () => {
     const withConsole = createReporters({ outDir: dir, console: sink(), color: false });
     assert.deepEqual(
       withConsole.map((r) => r.constructor),
-      [ConsoleReporter, JUnitReporter, JsonReporter],
+      [ConsoleReporter, JUnitReporter, JsonReporter, HtmlReporter],
     );
     const without = createReporters({ outDir: dir, console: null, color: false });
     assert.deepEqual(
       without.map((r) => r.constructor),
-      [JUnitReporter, JsonReporter],
+      [JUnitReporter, JsonReporter, HtmlReporter],
     );
   });
 
@@ -121,8 +122,8 @@ describe('createReporters', () => {
     await hub.onRunStart({ outDir: out, suites: run.suites.map((s) => ({ file: s.file, name: s.name, calls: s.calls.length })), totalCalls: 6 });
     for (const suite of run.suites) for (const call of suite.calls) await hub.onCallEnd(suite, call);
     await hub.onRunEnd(run);
-    assert.deepEqual((await readdir(out)).sort(), ['junit.xml', 'report.json']);
+    assert.deepEqual((await readdir(out)).sort(), ['junit.xml', 'report.html', 'report.json']);
     assert.match(screen.text, /^Running 6 calls from 2 suite files\n/);
-    assert.match(screen.text, /\nreports: .*full\/reports\/junit\.xml, .*full\/reports\/report\.json, .*full\/reports\/audio\/\n$/);
+    assert.match(screen.text, /\nreports: .*full\/reports\/junit\.xml, .*full\/reports\/report\.json, .*full\/reports\/report\.html, .*full\/reports\/audio\/\n$/);
   });
 });

@@ -67,7 +67,7 @@ describe('report schema', () => {
   }
 
   test('rejects an unknown call status', () => {
-    const errors = errorsOf(mutated((r) => (r.suites[0].calls[0].status = 'flaky')));
+    const errors = errorsOf(mutated((r) => (r.suites[0].calls[0].status = 'wobbly')));
     assert.ok(errors.includes('/suites/0/calls/0/status must be equal to one of the allowed values'), errors.join('\n'));
   });
 

@@ -100,7 +100,7 @@ describe('a valid suite', () => {
     });
     assert.deepEqual(order?.user, { kind: 'audio', file: join(dir, 'audio/order-pizza.wav'), pos: at(18, 17) });
     assert.equal(order?.index, 2);
-    assert.deepEqual(bargeIn?.user, { kind: 'audio', file: join(dir, 'audio/wait.wav'), bargeIn: 400, pos: at(33, 17) });
+    assert.deepEqual(bargeIn?.user, { kind: 'audio', file: join(dir, 'audio/wait.wav'), bargeIn: { after: 400 }, pos: at(33, 17) });
     assert.deepEqual(bargeIn?.expect, []);
     assert.deepEqual(dtmf?.user, { kind: 'dtmf', digits: '1#', pos: at(34, 17) });
     assert.deepEqual(silence?.user, { kind: 'silence', duration: 2000, pos: at(35, 17) });
@@ -161,15 +161,15 @@ describe('a valid suite', () => {
     assert.equal((await loadFull({ BOT_URL: '' })).suite.target, 'builtin:reference');
   });
 
-  it('accepts protocol audiocodes with a free-form audiocodes block', async () => {
+  it('accepts protocol audiocodes with its audiocodes block (checked by its own schema)', async () => {
     const dir = await folderWith({
       's.yaml':
-        'name: t\nprotocol: audiocodes\ntarget: wss://vac\naudiocodes: { language: en-US, anything: { nested: 1 } }\n' +
+        'name: t\nprotocol: audiocodes\ntarget: wss://vac\naudiocodes: { language: en-US, startParameters: { nested: 1 } }\n' +
         'calls:\n  - name: a\n    turns:\n      - user: { silence: 1500 }\n',
     });
     const suite = await loadSuiteFile(join(dir, 's.yaml'), { env: {} });
     assert.equal(suite.protocol, 'audiocodes');
-    assert.deepEqual(suite.audiocodes, { language: 'en-US', anything: { nested: 1 } });
+    assert.deepEqual(suite.audiocodes, { language: 'en-US', startParameters: { nested: 1 } });
     assert.deepEqual(suite.twilio, { parameters: {} });
     assert.deepEqual(suite.calls[0]!.turns[0]!.user, { kind: 'silence', duration: 1500, pos: { file: suite.file, line: 8, col: 17 } });
   });
@@ -200,8 +200,13 @@ describe('problems', () => {
   });
 
   it('lists the allowed keys when nothing is close', async () => {
+    // Every top-level key of the schema, in its order (the list grows as features land).
+    const { readFile } = await import('node:fs/promises');
+    const schema = JSON.parse(await readFile(new URL('../../schemas/suite.schema.json', import.meta.url), 'utf8')) as { properties: object };
+    const keys = Object.keys(schema.properties);
+    assert.ok(['name', 'target', 'calls', 'tags', 'tts', 'noise', 'only', 'skip'].every((key) => keys.includes(key)));
     assert.deepEqual(await problemsIn(`${suiteWithCalls('  - name: a\n    turns: [ { user: { hangup: true } } ]\n')}reporter: junit\n`), [
-      '6:1: unknown key `reporter` — expected one of: name, protocol, target, defaults, tags, twilio, audiocodes, calls',
+      `6:1: unknown key \`reporter\` — expected one of: ${keys.join(', ')}`,
     ]);
   });
 
@@ -323,9 +328,9 @@ describe('problems', () => {
       '      - user: {}\n';
     assert.deepEqual(await problemsIn(suiteWithCalls(calls)), [
       '6:15: `user` takes one action, got `dtmf` and `silence`: put them in separate turns',
-      '7:30: `bargeIn` only works with `audio`: it delays the caller\'s audio to talk over the bot',
+      "7:30: `bargeIn` only works with `audio` or `say`: it delays the caller's speech to talk over the bot",
       '8:23: `dtmf` may only contain 0-9 * # A-D and w (pause), got "12x"',
-      '9:15: `user` needs one action: `audio`, `dtmf`, `silence` or `hangup`',
+      '9:15: `user` needs one action: `audio`, `say`, `dtmf`, `silence` or `hangup`',
     ]);
   });
 

@@ -1,8 +1,11 @@
 /**
- * Twilio's side of one Media Streams call: `connected` and `start`, then a `media` frame
- * every 20 ms for the whole call (caller audio while a turn plays, μ-law silence otherwise),
- * `dtmf` key presses, and `stop` on hang-up. The bot's audio goes through a real-time
- * playback buffer, so what the engine hears is what a caller would hear, when they would.
+ * Twilio's side of one Media Streams call: the voice webhook and its TwiML when the target is
+ * http(s)://, then `connected` and `start`, a `media` frame every 20 ms for the whole call
+ * (caller audio while a turn plays, μ-law silence otherwise), `dtmf` key presses, and `stop`
+ * on hang-up. The bot's audio goes through a real-time playback buffer, so what the engine
+ * hears is what a caller would hear, when they would. Everything the bot sends is checked
+ * the way Twilio checks it (inbound.ts) and against what Twilio cannot see but a caller would
+ * hear (payload.ts, audio after `clear`).
  */
 import type WebSocket from 'ws';
 import type { RawData } from 'ws';
@@ -11,9 +14,10 @@ import { mulawDecode, mulawEncode } from '../../audio/g711.ts';
 import type { Prompt } from '../../audio/types.ts';
 import { sharedPacer, type Pacer } from '../../clock/pacer.ts';
 import { openSocket } from '../connect.ts';
-import type { CallClock, CallerSession, CallSetup, CallSink, PlayResult } from '../session.ts';
+import { redactUrl } from '../redact.ts';
+import { CallRefusedError, CallSetupError, type CallClock, type CallerSession, type CallSetup, type CallSink, type PlayResult } from '../session.ts';
 import { newSid } from './ids.ts';
-import { readBinaryFrame, readTextFrame, type Inbound } from './inbound.ts';
+import { prepareInboundValidator, readBinaryFrame, readTextFrame, type Inbound } from './inbound.ts';
 import {
   CONNECTED_MESSAGE,
   dtmfMessage,
@@ -23,12 +27,33 @@ import {
   stopMessage,
   type StreamIds,
 } from './messages.ts';
+import { NetworkShaper } from './network.ts';
+import { readTwilioOptions, type TwilioOptions } from './options.ts';
+import { PayloadInspector, startsWithRiff } from './payload.ts';
 import { BYTES_PER_FRAME, PlaybackBuffer } from './playback.ts';
+import { openRestApi, type RestLease } from './rest-api.ts';
+import { DEFAULT_SEVERITY, type TwilioRule } from './rules.ts';
+import { signatureHeader } from './signature.ts';
+import { StatusCallbacks } from './status-callback.ts';
+import { resolveCallbackUrl, resolveStreamUrl, type StreamTarget } from './stream-url.ts';
+import type { StreamMode } from './twiml.ts';
+import { callWebhook } from './webhook.ts';
+
+export type { TwilioOptions } from './options.ts';
 
 const SILENCE_PAYLOAD = Buffer.alloc(BYTES_PER_FRAME, 0xff).toString('base64');
 /** Slots between two key presses, and for a `w` pause: 100 ms and 500 ms, like a person dialling. */
 const DTMF_GAP_SLOTS = 5;
 const DTMF_PAUSE_SLOTS = 25;
+/** The first few of each rule are recorded in full; a bot that repeats one on every frame would flood the report. */
+const VIOLATIONS_PER_RULE = 5;
+/**
+ * Bot messages this soon after `stop` crossed it on the wire (the bot sent them before it
+ * could know): not violations. A bot that ignores `stop` keeps sending well past this.
+ */
+const STOP_IN_FLIGHT_MS = 250;
+/** How long a hang-up waits for the stream-stopped status callback to be answered. */
+const CALLBACK_WAIT_MS = 2_000;
 
 /** A prompt cut into frames once: the base64 payloads to send and the PCM to record. */
 interface EncodedPrompt {
@@ -59,6 +84,8 @@ interface Playing {
   prompt: EncodedPrompt;
   index: number;
   startedAt: number;
+  /** Where the caller's speech ends in the prompt, ms (trailing silence is not talking). */
+  speechEndMs: number;
   onFirstFrame?: (t: number) => void;
   resolve: (result: PlayResult) => void;
 }
@@ -68,15 +95,19 @@ interface PendingKey {
   resolve?: () => void;
 }
 
-export interface TwilioOptions {
-  accountSid?: string;
-  callSid?: string;
-  streamSid?: string;
+/** Where the stream goes and how it is set up, from the target itself or from the webhook's TwiML. */
+interface StreamPlan {
+  target: StreamTarget;
+  mode: StreamMode;
+  parameters: Record<string, string>;
+  tracks: string[];
+  statusCallback?: { url: string; method: 'GET' | 'POST'; name?: string };
 }
 
 export class TwilioCallerSession implements CallerSession {
   readonly audioRate = 8000;
   readonly ids: StreamIds;
+  private readonly options: TwilioOptions;
   private socket: WebSocket | null = null;
   private sequenceNumber = 0;
   private chunk = 0;
@@ -89,6 +120,20 @@ export class TwilioCallerSession implements CallerSession {
   private stopped = false;
   private closed = false;
   private unsubscribe: (() => void) | null = null;
+  private mode: StreamMode = 'connect';
+  /** Caller media goes out only on streams with the inbound track. */
+  private sendsInbound = true;
+  private shaper: NetworkShaper | null = null;
+  private callbacks: StatusCallbacks | null = null;
+  private rest: RestLease | null = null;
+  /** The bot ended the call through the REST API; convotest closed the stream for it. */
+  private endedByBot = false;
+  private readonly inspector = new PayloadInspector();
+  private readonly violationCounts = new Map<string, number>();
+  /** After a `clear`: bot audio arriving after `from` and before `until` was not in flight. */
+  private clearWindow: { from: number; until: number } | null = null;
+  private stoppedPosted = false;
+  private stoppedAt = 0;
 
   constructor(
     private readonly setup: CallSetup,
@@ -96,35 +141,79 @@ export class TwilioCallerSession implements CallerSession {
     private readonly sink: CallSink,
     private readonly pacer: Pacer = sharedPacer,
   ) {
-    const options = setup.options as TwilioOptions;
+    this.options = readTwilioOptions(setup.options);
     this.ids = {
-      accountSid: options.accountSid ?? newSid('AC'),
-      callSid: options.callSid ?? newSid('CA'),
-      streamSid: options.streamSid ?? newSid('MZ'),
+      accountSid: this.options.accountSid ?? newSid('AC'),
+      callSid: this.options.callSid ?? newSid('CA'),
+      streamSid: this.options.streamSid ?? newSid('MZ'),
     };
     this.media = mediaTemplate(this.ids.streamSid);
+    prepareInboundValidator();
   }
 
   async connect(): Promise<void> {
-    const socket = await openSocket(this.setup.target, { timeoutMs: this.setup.connectTimeout });
+    let plan: StreamPlan;
+    try {
+      plan = await this.planStream();
+    } catch (error) {
+      if (this.refusedAsExpected(error, 'webhook')) return;
+      throw error;
+    }
+    this.mode = plan.mode;
+    this.sendsInbound = plan.tracks.includes('inbound');
+    if (plan.statusCallback) {
+      const { url, method, name } = plan.statusCallback;
+      this.callbacks = new StatusCallbacks(url, method, this.ids, name, this.options, this.clock, this.sink, this.setup.connection?.tls);
+    }
+    if (this.options.restApi) await this.serveRestApi(plan.parameters);
+
+    let socket: WebSocket;
+    try {
+      socket = await openSocket(plan.target.dial, {
+        timeoutMs: this.setup.connectTimeout,
+        headers: this.upgradeHeaders(plan.target),
+        displayUrl: redactUrl(plan.target.dial),
+        ...this.setup.connection,
+      });
+    } catch (error) {
+      if (this.refusedAsExpected(error, 'WebSocket upgrade')) return;
+      if (error instanceof CallSetupError) {
+        this.callbacks?.post('stream-error', error.message);
+        await this.callbacks?.settled();
+      }
+      throw error;
+    }
     this.socket = socket;
+    if (NetworkShaper.needed(this.options.network)) this.shaper = new NetworkShaper(socket, this.options.network);
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     socket.on('close', (code, reason) => this.onClose(code, reason.toString()));
     socket.on('error', (error) => this.sink.event({ type: 'info', t: this.clock.now(), message: `socket error: ${error.message}` }));
+    socket.resume();
     this.send(CONNECTED_MESSAGE, 'connected', JSON.parse(CONNECTED_MESSAGE));
+    if (this.options.startDelay > 0) {
+      await new Promise((resolve) => setTimeout(resolve, this.options.startDelay));
+      if (this.closed) return;
+    }
     this.streamStartedAt = performance.now();
-    const start = startMessage(++this.sequenceNumber, this.ids, this.setup.parameters);
+    const start = startMessage(++this.sequenceNumber, this.ids, plan.parameters, plan.tracks);
     this.send(start, 'start', JSON.parse(start));
+    this.callbacks?.post('stream-started');
     this.unsubscribe = this.pacer.add((_slot, slotTime) => this.tick(slotTime));
   }
 
   play(prompt: Prompt, onFirstFrame?: (t: number) => void): Promise<PlayResult> {
     if (!this.isOpen()) return Promise.resolve({ startedAt: this.clock.now(), endedAt: this.clock.now(), interrupted: true });
-    return new Promise((resolve) => this.plays.push({ prompt: encodePrompt(prompt), index: 0, startedAt: 0, onFirstFrame, resolve }));
+    const speechEndMs = prompt.speech ? prompt.speech.endMs : 0;
+    return new Promise((resolve) => this.plays.push({ prompt: encodePrompt(prompt), index: 0, startedAt: 0, speechEndMs, onFirstFrame, resolve }));
   }
 
   sendDtmf(digits: string): Promise<void> {
     if (!this.isOpen() || digits.length === 0) return Promise.resolve();
+    if (this.mode === 'start') {
+      // Twilio sends dtmf only on bidirectional streams.
+      this.sink.event({ type: 'info', t: this.clock.now(), message: `DTMF "${digits}" not sent: a <Start><Stream> carries no dtmf events` });
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const chars = [...digits];
       chars.forEach((digit, i) => this.keys.push({ digit, resolve: i === chars.length - 1 ? resolve : undefined }));
@@ -134,22 +223,27 @@ export class TwilioCallerSession implements CallerSession {
   async hangup(): Promise<void> {
     if (this.stopped || !this.socket) return;
     this.stopped = true;
+    this.stoppedAt = this.clock.now();
+    this.shaper?.flush();
     const stop = stopMessage(++this.sequenceNumber, this.ids);
     this.send(stop, 'stop', JSON.parse(stop));
+    this.shaper?.flush();
     this.halt();
     const socket = this.socket;
-    if (this.closed) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        socket.terminate();
-        resolve();
-      }, 2000);
-      socket.once('close', () => {
-        clearTimeout(timer);
-        resolve();
+    if (!this.closed) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          socket.terminate();
+          resolve();
+        }, 2000);
+        socket.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        socket.close(1000, this.endedByBot ? 'call completed' : 'call ended');
       });
-      socket.close(1000, 'call ended');
-    });
+    }
+    await this.callbacksSettled();
   }
 
   botPlaying(): boolean {
@@ -162,7 +256,116 @@ export class TwilioCallerSession implements CallerSession {
 
   dispose(): void {
     this.halt();
+    this.shaper?.dispose();
     if (this.socket && !this.closed) this.socket.terminate();
+    void this.rest?.release();
+    this.rest = null;
+  }
+
+  /** The target itself (ws://) or, for http(s)://, what the voice webhook's TwiML says. */
+  private async planStream(): Promise<StreamPlan> {
+    const target = this.setup.target;
+    const tracks = this.options.tracks;
+    const callback = this.options.statusCallback ? { url: this.options.statusCallback, method: this.options.statusCallbackMethod } : undefined;
+    if (!/^https?:/i.test(target)) {
+      const signUrl = this.options.publicUrl ?? target;
+      const hostHeader = this.options.publicUrl ? new URL(this.options.publicUrl).host : undefined;
+      this.checkQuery(new URL(target).search !== '', target);
+      return {
+        target: { dial: target, signUrl, hostHeader, hasQuery: false },
+        mode: 'connect',
+        parameters: { ...this.setup.parameters },
+        tracks: tracks ?? ['inbound'],
+        statusCallback: callback,
+      };
+    }
+    const t = this.clock.now();
+    const { form, reply, plan } = await callWebhook({
+      url: target,
+      ids: this.ids,
+      from: this.setup.from,
+      to: this.setup.to,
+      options: this.options,
+      timeoutMs: this.setup.connectTimeout,
+      tls: this.setup.connection?.tls,
+    });
+    this.sink.wire({ t, dir: 'out', kind: 'webhook', data: { method: 'POST', url: redactUrl(target), form } });
+    const body = reply.body.length > 2000 ? `${reply.body.slice(0, 2000)}…` : reply.body;
+    // URLs in the TwiML may carry credentials (?token=…): shown redacted, like every URL.
+    this.sink.wire({ t: this.clock.now(), dir: 'in', kind: 'twiml', data: { status: reply.status, body: body.replace(/\b(?:wss?|https?):\/\/[^\s"'<>]+/g, (url) => redactUrl(url)) } });
+    for (const verb of plan.before) this.sink.event({ type: 'info', t: this.clock.now(), message: `TwiML before the stream: ${verb.summary} (not played)` });
+    const stream = plan.stream;
+    const policy = { webhookUrl: target, allowHosts: this.options.allowHosts, streamHost: this.options.streamHost };
+    const streamTarget = resolveStreamUrl(stream.url, policy);
+    this.checkQuery(streamTarget.hasQuery, stream.url);
+    const kind = stream.mode === 'connect' ? '<Connect><Stream>' : `<Start><Stream${stream.track ? ` track="${stream.track}"` : ''}>`;
+    this.sink.event({ type: 'info', t: this.clock.now(), message: `TwiML ${kind} to ${redactUrl(stream.url)}${streamTarget.dial !== stream.url ? `, dialled as ${redactUrl(streamTarget.dial)}` : ''}` });
+    for (const verb of plan.after) this.sink.event({ type: 'info', t: this.clock.now(), message: `TwiML after <Start><Stream>: ${verb.summary} (not played)` });
+    const fromTwiml = stream.statusCallback
+      ? { url: resolveCallbackUrl(stream.statusCallback, policy), method: stream.statusCallbackMethod ?? 'POST', name: stream.name }
+      : undefined;
+    return {
+      target: streamTarget,
+      mode: stream.mode,
+      parameters: { ...this.setup.parameters, ...stream.parameters },
+      tracks: tracks ?? tracksOf(stream.track),
+      statusCallback: callback ? { ...callback, name: stream.name } : fromTwiml,
+    };
+  }
+
+  private checkQuery(hasQuery: boolean, url: string): void {
+    if (!hasQuery) return;
+    this.violation(
+      this.clock.now(),
+      'stream-url-query',
+      `the stream URL ${redactUrl(url)} has a query string; Twilio does not allow one (pass values as <Parameter>s) and real calls fail the handshake`,
+      redactUrl(url),
+    );
+  }
+
+  private upgradeHeaders(target: StreamTarget): Record<string, string> {
+    const headers = signatureHeader(this.options.signature, this.options.authToken, target.signUrl);
+    if (target.hostHeader) headers['Host'] = target.hostHeader;
+    return headers;
+  }
+
+  /**
+   * With `signature: wrong` the bot is expected to refuse: its HTTP error ends the call as a
+   * bot hang-up instead of a set-up error. The event is sent after connect() returns, so the
+   * first turn, which starts right then, can expect it.
+   */
+  private refusedAsExpected(error: unknown, what: string): boolean {
+    if (this.options.signature !== 'wrong' || !(error instanceof CallRefusedError)) return false;
+    const reason = `the bot refused the wrongly signed ${what} with HTTP ${error.status}`;
+    setImmediate(() => this.sink.event({ type: 'hangup', t: this.clock.now(), reason }));
+    return true;
+  }
+
+  private async serveRestApi(parameters: Record<string, string>): Promise<void> {
+    const rest = this.options.restApi!;
+    const call = {
+      accountSid: this.ids.accountSid,
+      callSid: this.ids.callSid,
+      from: this.setup.from,
+      to: this.setup.to,
+      authToken: this.options.authToken,
+      onEnd: (how: string) => this.botEndedCall(how),
+      onRequest: (summary: string) => this.sink.event({ type: 'info', t: this.clock.now(), message: summary }),
+    };
+    try {
+      this.rest = await openRestApi(rest, call);
+    } catch (error) {
+      throw new CallSetupError((error as Error).message);
+    }
+    parameters[rest.parameter] = this.rest.baseUrl;
+  }
+
+  /** What Twilio does when the bot completes the call through the REST API: the stream stops. */
+  private botEndedCall(how: string): void {
+    if (!this.isOpen()) return;
+    this.endedByBot = true;
+    this.sink.event({ type: 'hangup', t: this.clock.now(), reason: `the bot ended the call through the REST API (${how})` });
+    void this.hangup();
   }
 
   /** One 20 ms slot: send the caller's frame, play the bot's, report both. */
@@ -191,9 +394,14 @@ export class TwilioCallerSession implements CallerSession {
         this.plays.shift();
         playing.resolve({ startedAt: playing.startedAt, endedAt: t, interrupted: false });
       }
+    } else if (this.options.idle === 'none') {
+      return null;
     }
+    if (!this.sendsInbound) return pcm;
     const timestamp = Math.round(slotTime - this.streamStartedAt);
-    this.socket!.send(this.media(++this.sequenceNumber, ++this.chunk, timestamp, payload));
+    const frame = this.media(++this.sequenceNumber, ++this.chunk, timestamp, payload);
+    if (this.shaper) this.shaper.send(frame, true);
+    else this.socket!.send(frame);
     this.sink.wire({ t, dir: 'out', kind: 'media', data: null });
     return pcm;
   }
@@ -221,15 +429,20 @@ export class TwilioCallerSession implements CallerSession {
     const inbound: Inbound = isBinary ? readBinaryFrame(bytes.length) : readTextFrame(bytes.toString('utf8'), this.ids.streamSid);
     this.sink.wire({ t, dir: 'in', kind: inbound.kind, data: inbound.raw });
     if (this.stopped) {
-      this.sink.event({ type: 'violation', t, rule: 'after-stop', message: `bot sent ${inbound.kind} after the stream was stopped`, offending: inbound.raw });
+      if (t - this.stoppedAt > STOP_IN_FLIGHT_MS) {
+        this.violation(t, 'after-stop', `bot sent ${inbound.kind} ${Math.round(t - this.stoppedAt)}ms after the stream was stopped`, inbound.raw);
+      }
       return;
     }
-    for (const violation of inbound.violations) {
-      this.sink.event({ type: 'violation', t, rule: violation.rule, message: violation.message, offending: inbound.raw });
-    }
+    for (const violation of inbound.violations) this.violation(t, violation.rule, violation.message, inbound.raw);
     const message = inbound.message;
     if (!message) return;
+    if (this.mode === 'start') {
+      this.violation(t, 'unidirectional', `bot sent ${message.event} on a <Start><Stream>, which is one-way: Twilio plays nothing back (use <Connect><Stream>)`, inbound.raw);
+      return;
+    }
     if (message.event === 'media') {
+      this.inspectAudio(t, message.audio, inbound.raw);
       if (!this.playback.hasAudio()) this.sink.event({ type: 'botMedia', t, bytes: message.audio.length });
       this.playback.pushAudio(message.audio);
     } else if (message.event === 'mark') {
@@ -237,8 +450,53 @@ export class TwilioCallerSession implements CallerSession {
     } else {
       const { marks, droppedMs } = this.playback.clear();
       this.sink.event({ type: 'clear', t, droppedMs });
+      this.openClearWindow(t);
       for (const mark of marks) this.echoMark(mark.name, mark.sentAt, true);
     }
+  }
+
+  /**
+   * After a `clear`, audio that was already on its way may still arrive for `clearGrace` ms.
+   * Audio after that while the caller is still talking (the barge-in goes on) is the old reply
+   * continuing; a new reply comes after the caller stops. A clear while the caller is silent
+   * opens no window: a bot may clear and say something new at once.
+   */
+  private openClearWindow(t: number): void {
+    const playing = this.plays[0];
+    const speechEnd = playing && playing.index > 0 ? playing.startedAt + playing.speechEndMs : -Infinity;
+    this.clearWindow = speechEnd > t ? { from: t + this.options.clearGrace, until: speechEnd } : null;
+  }
+
+  private inspectAudio(t: number, audio: Uint8Array, raw: unknown): void {
+    const window = this.clearWindow;
+    if (window && t > window.from && t <= window.until) {
+      this.violation(t, 'after-clear', `bot sent audio ${Math.round(t - window.from + this.options.clearGrace)}ms after its clear, while the caller was still talking (more than the ${this.options.clearGrace}ms allowed for audio in flight)`, raw);
+      this.clearWindow = null;
+    }
+    if (startsWithRiff(audio)) {
+      this.violation(t, 'payload-riff', 'bot media payload starts with "RIFF": a WAV header was sent as audio (the caller hears it as a click); send raw μ-law bytes', raw);
+    }
+    const pcm16 = this.inspector.push(audio);
+    if (pcm16) {
+      this.violation(
+        t,
+        'payload-pcm16',
+        `bot audio looks like 16-bit PCM, not 8-bit μ-law (every other byte carries ${pcm16.entropyGap.toFixed(1)} bits less, ${Math.round(pcm16.zeros * 100)}% are 0x00): the caller hears loud noise; encode to μ-law`,
+        raw,
+      );
+    }
+  }
+
+  private violation(t: number, rule: TwilioRule, message: string, offending: unknown): void {
+    const count = (this.violationCounts.get(rule) ?? 0) + 1;
+    this.violationCounts.set(rule, count);
+    if (count > VIOLATIONS_PER_RULE + 1) return;
+    if (count === VIOLATIONS_PER_RULE + 1) {
+      this.sink.event({ type: 'info', t, message: `further [${rule}] violations in this call are not recorded` });
+      return;
+    }
+    const severity = DEFAULT_SEVERITY[rule];
+    this.sink.event(severity === 'warn' ? { type: 'violation', t, rule, message, offending, severity } : { type: 'violation', t, rule, message, offending });
   }
 
   private echoMark(name: string, sentAt: number, cleared: boolean): void {
@@ -249,7 +507,8 @@ export class TwilioCallerSession implements CallerSession {
   }
 
   private send(text: string, kind: string, data: unknown): void {
-    this.socket!.send(text);
+    if (this.shaper) this.shaper.send(text, false);
+    else this.socket!.send(text);
     this.sink.wire({ t: this.clock.now(), dir: 'out', kind, data });
   }
 
@@ -257,10 +516,28 @@ export class TwilioCallerSession implements CallerSession {
     if (this.closed) return;
     this.closed = true;
     const t = this.clock.now();
-    const by = this.stopped ? 'caller' : 'bot';
+    const by = this.stopped && !this.endedByBot ? 'caller' : 'bot';
+    const botClosed = !this.stopped;
     this.halt();
-    if (by === 'bot') this.sink.event({ type: 'hangup', t, reason: `bot closed the stream (code ${code}${reason ? `, ${reason}` : ''})` });
+    if (botClosed) {
+      this.sink.event({ type: 'hangup', t, reason: `bot closed the stream (code ${code}${reason ? `, ${reason}` : ''})` });
+      this.postStopped();
+    }
     this.sink.event({ type: 'closed', t, code, reason, by });
+  }
+
+  /** stream-stopped goes out once per call, whoever ended it. */
+  private postStopped(): void {
+    if (!this.callbacks || this.stoppedPosted) return;
+    this.stoppedPosted = true;
+    this.callbacks.post('stream-stopped');
+  }
+
+  /** A hang-up waits, briefly, for the bot's web app to answer the callbacks. */
+  private async callbacksSettled(): Promise<void> {
+    if (!this.callbacks) return;
+    this.postStopped();
+    await Promise.race([this.callbacks.settled(), new Promise((resolve) => setTimeout(resolve, CALLBACK_WAIT_MS).unref())]);
   }
 
   /** Stops the clock for this call and releases whoever waits on audio or keys. */
@@ -271,4 +548,10 @@ export class TwilioCallerSession implements CallerSession {
     for (const playing of this.plays.splice(0)) playing.resolve({ startedAt: playing.startedAt || now, endedAt: now, interrupted: true });
     for (const key of this.keys.splice(0)) key.resolve?.();
   }
+}
+
+function tracksOf(track: string | undefined): string[] {
+  if (track === 'outbound_track') return ['outbound'];
+  if (track === 'both_tracks') return ['inbound', 'outbound'];
+  return ['inbound'];
 }

@@ -1,8 +1,13 @@
 /**
- * Reads one frame from the bot the way Twilio does: an invalid message is dropped and the
- * call goes on (Twilio warns with 31950/31951), so every problem becomes a violation record
- * rather than an exception.
+ * Reads one frame from the bot the way Twilio does: the message must match
+ * schemas/protocols/twilio-bot.schema.json and name this stream. An invalid message is
+ * dropped and the call goes on (Twilio warns with 31950/31951), so every problem becomes a
+ * violation record, named by its compliance rule, rather than an exception.
  */
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import type { TwilioRule } from './rules.ts';
 
 export type BotMessage =
   | { event: 'media'; audio: Uint8Array }
@@ -10,12 +15,12 @@ export type BotMessage =
   | { event: 'clear' };
 
 export interface Violation {
-  rule: string;
+  rule: TwilioRule;
   message: string;
 }
 
 export interface Inbound {
-  /** `event` as sent, or a stand-in (`binary`, `invalid-json`) for frames that have none. */
+  /** `event` as sent, or a stand-in (`binary`, `invalid-json`, `unknown`) for frames that have none. */
   kind: string;
   /** The parsed JSON, or a short description of an unparseable frame. */
   raw: unknown;
@@ -24,8 +29,26 @@ export interface Inbound {
   violations: Violation[];
 }
 
-const KNOWN_EVENTS = new Set(['media', 'mark', 'clear']);
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const SCHEMA_FILE = new URL('../../../schemas/protocols/twilio-bot.schema.json', import.meta.url);
+let validator: ValidateFunction | undefined;
+
+/**
+ * Compiled once per process, before the first call streams (sessions call this when they are
+ * created): compiling takes tens of ms, and done at the first bot message it would stall the
+ * shared pacer while every call in flight waits for its next frame.
+ */
+export function prepareInboundValidator(): ValidateFunction {
+  if (!validator) {
+    const ajv = new Ajv2020({ allErrors: true, strictTypes: false });
+    validator = ajv.compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')));
+  }
+  return validator;
+}
+
+function validate(data: unknown): ErrorObject[] {
+  const check = prepareInboundValidator();
+  return check(data) ? [] : (check.errors ?? []);
+}
 
 function excerpt(text: string): string {
   return text.length > 120 ? `${text.slice(0, 120)}…` : text;
@@ -44,61 +67,65 @@ export function readTextFrame(text: string, streamSid: string): Inbound {
   try {
     raw = JSON.parse(text);
   } catch {
-    return {
-      kind: 'invalid-json',
-      raw: excerpt(text),
-      violations: [{ rule: 'invalid-json', message: `bot sent a frame that is not JSON: ${JSON.stringify(excerpt(text))}` }],
-    };
+    return { kind: 'invalid-json', raw: excerpt(text), violations: [{ rule: 'invalid-json', message: `bot sent a frame that is not JSON: ${JSON.stringify(excerpt(text))}` }] };
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return { kind: 'invalid-json', raw, violations: [{ rule: 'not-an-object', message: `bot sent JSON that is not an object: ${excerpt(text)}` }] };
+    return { kind: 'invalid-json', raw, violations: [{ rule: 'invalid-json', message: `bot sent JSON that is not an object: ${excerpt(text)}` }] };
   }
   const fields = raw as Record<string, unknown>;
   const kind = typeof fields.event === 'string' ? fields.event : 'unknown';
-  const violations: Violation[] = [];
-  if (typeof fields.event !== 'string') {
-    violations.push({ rule: 'missing-event', message: 'bot message has no `event` field' });
-    return { kind, raw, violations };
+  const violations = schemaViolations(kind, fields, validate(raw));
+  if (violations.length === 0 && fields.streamSid !== streamSid) {
+    violations.push({ rule: 'stream-sid-wrong', message: `bot ${kind} names streamSid ${JSON.stringify(fields.streamSid)}, not this stream's ${streamSid}` });
   }
-  if (!KNOWN_EVENTS.has(fields.event)) {
-    violations.push({ rule: 'unknown-event', message: `bot sent unknown event "${fields.event}"; Twilio accepts media, mark and clear (error 31951)` });
-    return { kind, raw, violations };
-  }
-  if ('stream_sid' in fields && !('streamSid' in fields)) {
-    violations.push({ rule: 'stream-sid', message: `bot ${kind} uses \`stream_sid\`; Twilio expects \`streamSid\`` });
-  } else if (fields.streamSid === undefined || fields.streamSid === null) {
-    violations.push({ rule: 'stream-sid', message: `bot ${kind} has ${fields.streamSid === null ? 'a null' : 'no'} \`streamSid\`` });
-  } else if (fields.streamSid !== streamSid) {
-    violations.push({ rule: 'stream-sid', message: `bot ${kind} names streamSid ${JSON.stringify(fields.streamSid)}, not this stream's ${streamSid}` });
-  }
-  const message = readEvent(fields.event, fields, violations);
-  // Twilio drops a message with a bad streamSid; so does convotest, after recording why.
+  // Twilio drops a message that is not exactly right; so does convotest, after recording why.
   if (violations.length > 0) return { kind, raw, violations };
-  return { kind, raw, message, violations };
+  return { kind, raw, message: toMessage(fields), violations };
 }
 
-function readEvent(event: string, fields: Record<string, unknown>, violations: Violation[]): BotMessage | undefined {
-  if (event === 'clear') return { event: 'clear' };
-  if (event === 'mark') {
-    const mark = fields.mark as { name?: unknown } | undefined;
-    if (typeof mark?.name !== 'string' || mark.name === '') {
-      violations.push({ rule: 'mark-name', message: 'bot mark has no `mark.name`' });
-      return undefined;
+function toMessage(fields: Record<string, unknown>): BotMessage {
+  if (fields.event === 'clear') return { event: 'clear' };
+  if (fields.event === 'mark') return { event: 'mark', name: (fields.mark as { name: string }).name };
+  return { event: 'media', audio: Buffer.from((fields.media as { payload: string }).payload, 'base64') };
+}
+
+/** Ajv's errors as rules, one violation per rule, in words that name the field. */
+function schemaViolations(kind: string, fields: Record<string, unknown>, errors: ErrorObject[]): Violation[] {
+  const found = new Map<TwilioRule, string>();
+  const add = (rule: TwilioRule, message: string) => {
+    if (!found.has(rule)) found.set(rule, message);
+  };
+  for (const error of errors) {
+    // `if` branches only report that a branch failed; the `then` errors say why.
+    if (error.keyword === 'if') continue;
+    const path = error.instancePath;
+    const missing = error.keyword === 'required' ? String(error.params['missingProperty']) : undefined;
+    const extra = error.keyword === 'additionalProperties' ? String(error.params['additionalProperty']) : undefined;
+    if ((path === '' && missing === 'event') || path === '/event') {
+      add('unknown-event', typeof fields.event === 'string' ? `bot sent unknown event "${fields.event}"; Twilio accepts media, mark and clear (error 31951)` : 'bot message has no `event` string');
+    } else if (path === '' && extra === 'stream_sid') {
+      add('stream-sid-snake-case', `bot ${kind} uses \`stream_sid\`; Twilio expects \`streamSid\``);
+    } else if ((path === '' && missing === 'streamSid') || path === '/streamSid') {
+      // A `stream_sid` already explains the missing `streamSid`.
+      if (!('stream_sid' in fields) || 'streamSid' in fields) add('stream-sid-missing', `bot ${kind} has ${describeSid(fields.streamSid)} \`streamSid\``);
+    } else if ((path === '' && missing === 'mark') || path.startsWith('/mark')) {
+      if (extra !== undefined) add('unknown-field', `bot mark has an unknown field mark.${extra}`);
+      else add('mark-name', 'bot mark has no `mark.name` (a non-empty string)');
+    } else if (path === '/media/payload' && error.keyword === 'pattern') {
+      add('payload-base64', 'bot media payload is not valid base64');
+    } else if (extra !== undefined) {
+      add('unknown-field', `bot ${kind} has a field Twilio does not define: ${path ? `${path.slice(1).replace(/\//g, '.')}.` : ''}${extra} (error 31951)`);
+    } else {
+      const at = path ? path.slice(1).replace(/\//g, '.') : kind;
+      add('message-shape', missing ? `bot ${kind} has no \`${path ? `${at}.` : ''}${missing}\`` : `bot ${kind}: ${at} ${error.message ?? 'is invalid'}`);
     }
-    return { event: 'mark', name: mark.name };
   }
-  const payload = (fields.media as { payload?: unknown } | undefined)?.payload;
-  if (typeof payload !== 'string') {
-    violations.push({ rule: 'media-payload', message: 'bot media has no `media.payload` string' });
-    return undefined;
-  }
-  if (payload.length % 4 !== 0 || !BASE64.test(payload)) {
-    violations.push({ rule: 'payload-base64', message: 'bot media payload is not valid base64' });
-    return undefined;
-  }
-  if (payload.startsWith('UklGR')) {
-    violations.push({ rule: 'payload-riff', message: 'bot media payload starts with "RIFF": a WAV header was sent as audio; send raw μ-law bytes' });
-    return undefined;
-  }
-  return { event: 'media', audio: Buffer.from(payload, 'base64') };
+  return [...found].map(([rule, message]) => ({ rule, message }));
+}
+
+function describeSid(sid: unknown): string {
+  if (sid === undefined) return 'no';
+  if (sid === null) return 'a null';
+  if (sid === '') return 'an empty';
+  return `a ${typeof sid}`;
 }

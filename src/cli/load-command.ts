@@ -1,0 +1,235 @@
+/**
+ * `convotest load` (a suite's calls as a load test) and `convotest merge-reports` (the
+ * report.json of several shards as one run). User mistakes are one paragraph and exit 2.
+ */
+import { access, constants, mkdir, readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { ArrivalError, type ArrivalPlan } from '../engine/load-schedule.ts';
+import { location } from '../engine/location.ts';
+import type { LoadSpec, Suite } from '../suite/model.ts';
+import { runLoad, type LoadProgress } from '../engine/load.ts';
+import { mergeReports, MergeError } from '../engine/merge.ts';
+import type { RunResult } from '../engine/results.ts';
+import { EXIT, planRun } from '../engine/run.ts';
+import { parseShard, ShardError, type Shard } from '../engine/shard.ts';
+import { parseThresholdList, ThresholdError, type Threshold } from '../engine/thresholds.ts';
+import { createReporters, formatLatencyLine, formatSummaryLine, JsonReporter, JUnitReporter, HtmlReporter, ReportError, ReporterHub } from '../report/index.ts';
+import { formatLoadLine, formatLoadWindows, formatProgressLine } from '../report/load-text.ts';
+import { formatThresholdLine, formatThresholdSummary } from '../report/metrics-text.ts';
+import { loadSuites } from '../suite/index.ts';
+import { describeSelection } from '../engine/selection.ts';
+import { fail, userError } from './actions.ts';
+import { readRunControlFlags } from './run-control-flags.ts';
+import { probeOutDir, readTlsFlags } from './safety.ts';
+import { VERSION } from './version.ts';
+
+export interface LoadFlags {
+  calls?: number;
+  rate?: number;
+  ramp?: number;
+  duration?: number;
+  shard?: string;
+  window?: number;
+  keepTimelines?: boolean;
+  target?: string;
+  out: string;
+  grep?: string;
+  grepInvert?: string;
+  tag?: string[];
+  ttsCache?: string;
+  threshold?: string[];
+  audio: boolean;
+  maxCallDuration?: number;
+  idleTimeout?: number;
+  ca?: string;
+  insecure?: boolean;
+  color?: boolean;
+}
+
+function readShard(text: string | undefined): Shard | undefined | { error: string } {
+  if (text === undefined) return undefined;
+  try {
+    return parseShard(text);
+  } catch (error) {
+    if (error instanceof ShardError) return { error: error.message };
+    throw error;
+  }
+}
+
+function readThresholds(texts: string[] | undefined): Threshold[] | { error: string } {
+  const thresholds: Threshold[] = [];
+  for (const text of texts ?? []) {
+    try {
+      thresholds.push(...parseThresholdList(text));
+    } catch (error) {
+      if (error instanceof ThresholdError) return { error: `--threshold ${JSON.stringify(text)}: ${error.message}` };
+      throw error;
+    }
+  }
+  return thresholds;
+}
+
+async function writableOut(out: string): Promise<string | { error: string }> {
+  const outDir = resolve(out);
+  try {
+    await mkdir(outDir, { recursive: true });
+    await access(outDir, constants.W_OK);
+  } catch (error) {
+    return { error: `cannot write reports to ${outDir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; choose another folder with --out` };
+  }
+  const unwritable = await probeOutDir(outDir);
+  return unwritable ? { error: unwritable } : outDir;
+}
+
+/** On a terminal one line redrawn in place; otherwise a line every `everyMs`. */
+function progressPrinter(out: NodeJS.WriteStream): { onProgress: (progress: LoadProgress) => void; everyMs: number } {
+  if (out.isTTY) {
+    return {
+      everyMs: 500,
+      onProgress: (progress) => out.write(`\r\x1b[2K${formatProgressLine(progress)}${progress.done ? '\n' : ''}`),
+    };
+  }
+  return { everyMs: 10_000, onProgress: (progress) => out.write(`${formatProgressLine(progress)}\n`) };
+}
+
+function printOutcome(result: RunResult, color: boolean, outDir: string): void {
+  const out = process.stdout;
+  if (result.load) out.write(`${formatLoadLine(result.load)}\n`);
+  out.write(`${formatSummaryLine(result, color)}\n${formatLatencyLine(result.summary.responseLatency)}\n`);
+  if (result.load) for (const line of formatLoadWindows(result.load)) out.write(`${line}\n`);
+  if (result.thresholds?.length) {
+    for (const threshold of result.thresholds) out.write(`${formatThresholdLine(threshold)}\n`);
+    out.write(`${formatThresholdSummary(result.thresholds)}\n`);
+  }
+  const failures = result.suites.flatMap((suite) => suite.calls).filter((call) => call.status !== 'passed' && call.status !== 'skipped');
+  for (const call of failures.slice(0, 5)) out.write(`  ✗ ${call.suite} › ${call.name}: ${call.reason ?? call.status}\n`);
+  if (failures.length > 5) out.write(`  … and ${failures.length - 5} more failed calls (report.json has them all)\n`);
+  out.write(`reports: ${outDir}/junit.xml, ${outDir}/report.json, ${outDir}/report.html\n`);
+}
+
+/**
+ * The flags, over the selected suites' `load:` block (they must agree when several have
+ * one), over the defaults: 1 call a second, no ramp, each selected call once.
+ */
+function arrivalPlanFor(flags: LoadFlags, suites: Suite[], selectedCalls: number): ArrivalPlan | { error: string } {
+  const blocks = suites.filter((suite) => suite.load).map((suite) => suite.load!);
+  const same = (a: LoadSpec, b: LoadSpec) => a.calls === b.calls && a.rate === b.rate && a.rampMs === b.rampMs && a.durationMs === b.durationMs;
+  const other = blocks.find((block) => !same(block, blocks[0]!));
+  const flagsDecide = flags.rate !== undefined && flags.ramp !== undefined && (flags.calls !== undefined || flags.duration !== undefined);
+  if (other && !flagsDecide) {
+    return {
+      error: `the suites set different \`load:\` plans (${location(blocks[0]!.pos)} and ${location(other.pos)}); load them one at a time, or give --rate, --ramp and --calls or --duration on the command line`,
+    };
+  }
+  const block = blocks[0];
+  const calls = flags.calls ?? (flags.duration === undefined ? block?.calls : undefined);
+  const durationMs = flags.duration ?? (flags.calls === undefined ? block?.durationMs : undefined);
+  return {
+    rate: flags.rate ?? block?.rate ?? 1,
+    rampMs: flags.ramp ?? block?.rampMs ?? 0,
+    ...(calls === undefined && durationMs === undefined ? { calls: selectedCalls } : {}),
+    ...(calls !== undefined ? { calls } : {}),
+    ...(durationMs !== undefined ? { durationMs } : {}),
+  };
+}
+
+export async function loadCommand(paths: string[], flags: LoadFlags): Promise<number> {
+  const selection = readRunControlFlags({ grep: flags.grep, grepInvert: flags.grepInvert, tag: flags.tag, ttsCache: flags.ttsCache });
+  if ('error' in selection) return fail(selection.error);
+  const shard = readShard(flags.shard);
+  if (shard && 'error' in shard) return fail(shard.error);
+  const thresholds = readThresholds(flags.threshold);
+  if ('error' in thresholds) return fail(thresholds.error);
+  const outDir = await writableOut(flags.out);
+  if (typeof outDir !== 'string') return fail(outDir.error);
+  const safety = await readTlsFlags(flags);
+  if ('error' in safety) return fail(safety.error);
+  for (const warning of safety.warnings) process.stderr.write(`convotest: warning: ${warning}\n`);
+  const color = flags.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
+  const reporter = new ReporterHub(createReporters({ outDir, console: null, color }));
+  const interrupt = new AbortController();
+  const onSignal = () => {
+    if (interrupt.signal.aborted) process.exit(EXIT.interrupted);
+    process.stderr.write('\nconvotest: interrupted — ending calls and writing reports (press Ctrl-C again to quit now)\n');
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const suites = await loadSuites(paths, process.cwd());
+    const base = { ...selection.options, suites, target: flags.target, outDir, reporter, signal: interrupt.signal, recordAudio: flags.audio, version: VERSION };
+    const limits = { call: flags.maxCallDuration, idle: flags.idleTimeout };
+    // Checks the selection, targets and prompts before the first call (and tells how many calls there are).
+    const plan = await planRun({ ...base, workers: 1, limits, tls: safety.tls });
+    if (plan.work.length === 0) {
+      const narrowed = describeSelection(selection.options, false);
+      return fail(narrowed ? `no call matches ${narrowed}` : 'the suites hold no calls to run');
+    }
+    const arrivalPlan = arrivalPlanFor(flags, [...new Set(plan.work.map((item) => item.suite))], plan.work.length);
+    if ('error' in arrivalPlan) return fail(arrivalPlan.error);
+    const progress = progressPrinter(process.stdout);
+    const result = await runLoad({
+      ...base,
+      plan: arrivalPlan,
+      shard: shard as Shard | undefined,
+      windowMs: flags.window,
+      keepPassedTimelines: flags.keepTimelines,
+      onProgress: progress.onProgress,
+      progressEveryMs: progress.everyMs,
+      limits,
+      tls: safety.tls,
+      warnings: safety.warnings,
+      thresholds,
+    }, plan);
+    printOutcome(result, color, outDir);
+    return result.exitCode;
+  } catch (error) {
+    if (error instanceof ReportError) return fail(`could not write the reports: ${error.message}`);
+    if (error instanceof ArrivalError) return fail(error.message);
+    const message = userError(error);
+    if (message !== null) return fail(message);
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export async function mergeReportsCommand(files: string[], flags: { out: string; color?: boolean }): Promise<number> {
+  const reports: RunResult[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      return fail(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    try {
+      const report = JSON.parse(text) as RunResult;
+      if (report?.tool?.name !== 'convotest' || !Array.isArray(report.suites)) throw new Error('not a convotest report.json');
+      reports.push(report);
+    } catch (error) {
+      return fail(`${file} is not a convotest report.json (${(error as Error).message}); pass the report.json each shard wrote`);
+    }
+  }
+  const outDir = await writableOut(flags.out);
+  if (typeof outDir !== 'string') return fail(outDir.error);
+  let merged: RunResult;
+  try {
+    merged = mergeReports(reports);
+  } catch (error) {
+    if (error instanceof MergeError) return fail(error.message);
+    throw error;
+  }
+  const color = flags.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
+  const reporter = new ReporterHub([new JUnitReporter(resolve(outDir, 'junit.xml')), new JsonReporter(resolve(outDir, 'report.json')), new HtmlReporter(resolve(outDir, 'report.html'))]);
+  try {
+    await reporter.onRunEnd(merged);
+  } catch (error) {
+    if (error instanceof ReportError) return fail(`could not write the reports: ${error.message}`);
+    throw error;
+  }
+  process.stdout.write(`merged ${reports.length} report${reports.length === 1 ? '' : 's'}\n`);
+  printOutcome(merged, color, outDir);
+  return merged.exitCode;
+}

@@ -1,0 +1,223 @@
+/**
+ * A load test: a suite's calls started at an arrival rate (after a ramp) instead of one
+ * after another, each one the same real call `convotest run` makes. The selected calls are
+ * cycled through; each arrival is its own call in the report, named `<call> #<n>`. All
+ * calls share the one pacer, so a thousand calls cost one timer, not a thousand.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Prompt } from '../audio/types.ts';
+import type { CallSpec, Suite } from '../suite/model.ts';
+import { runCall } from './call-runner.ts';
+import { callLimits } from './limits.ts';
+import { arrivals, type ArrivalPlan } from './load-schedule.ts';
+import type { Shard } from './shard.ts';
+import { DEFAULT_WINDOW_MS, loadWindows } from './load-windows.ts';
+import { location } from './location.ts';
+import { emptyCallMetrics, metricSamples, summarizeMetrics } from './metrics.ts';
+import type { CallResult, Percentiles, RunResult, SuiteResult } from './results.ts';
+import { EXIT, planRun, slug, summarize, type RunOptions } from './run.ts';
+import { callTags } from './selection.ts';
+import { watchStalls } from './stalls.ts';
+import { percentiles } from './stats.ts';
+import { TargetResolver } from './targets.ts';
+import { checkRunThresholds } from './thresholds.ts';
+
+export interface LoadOptions extends Omit<RunOptions, 'workers' | 'policy' | 'failOnFlaky' | 'maxRunMs' | 'shard'> {
+  plan: ArrivalPlan;
+  /** This machine's slice of the arrivals, when a load is spread over several. */
+  shard?: Shard;
+  /** Width of the percentile windows in the report (default 10 s). */
+  windowMs?: number;
+  /** Told every `progressEveryMs` (default 1 s), and once at the end, how the load is going. */
+  onProgress?: (progress: LoadProgress) => void;
+  progressEveryMs?: number;
+  /** Keep the timelines of passed calls in the report too (off: a load has thousands of calls). */
+  keepPassedTimelines?: boolean;
+}
+
+export interface LoadProgress {
+  elapsedMs: number;
+  /** Calls this process starts in all. */
+  scheduled: number;
+  started: number;
+  inFlight: number;
+  passed: number;
+  /** Failed, errored or interrupted. */
+  failed: number;
+  /** Response latency of the calls that ended since the previous report. */
+  recentLatency: Percentiles;
+  done: boolean;
+}
+
+interface Template {
+  suite: Suite;
+  call: CallSpec;
+  result: SuiteResult;
+  prompts: Map<string, Prompt>;
+}
+
+/** `plan`: what planRun returned for these options, when the caller already checked them. */
+export async function runLoad(options: LoadOptions, plan?: Awaited<ReturnType<typeof planRun>>): Promise<RunResult> {
+  const planned = plan ?? (await planRun({ ...options, workers: 1, shard: undefined }));
+  const suiteResults = planned.suiteResults.map((result) => ({ ...result, calls: [] as CallResult[] }));
+  const templates: Template[] = planned.work.map((item) => ({
+    suite: item.suite,
+    call: item.call,
+    result: suiteResults[planned.suiteResults.indexOf(item.result)]!,
+    prompts: planned.prompts.get(item.suite)!,
+  }));
+  const schedule = templates.length === 0 ? [] : arrivals(options.plan, options.shard);
+  const resolver = new TargetResolver();
+  const arrivalOf = new Map<CallResult, number>();
+  await options.reporter.onRunStart?.({
+    outDir: options.outDir,
+    suites: suiteResults.map((suite) => ({ file: suite.file, name: suite.name, calls: 0 })),
+    totalCalls: schedule.length,
+  });
+
+  const started = Date.now();
+  const origin = performance.now();
+  const stalls = watchStalls();
+  const counts = { started: 0, inFlight: 0, peakInFlight: 0, passed: 0, failed: 0 };
+  let recent: number[] = [];
+  const report = (done: boolean) => {
+    const latency = recent;
+    recent = [];
+    options.onProgress?.({ elapsedMs: performance.now() - origin, scheduled: schedule.length, ...counts, recentLatency: percentiles(latency), done });
+  };
+  const progressTimer = options.onProgress ? setInterval(() => report(false), options.progressEveryMs ?? 1000) : null;
+  progressTimer?.unref();
+
+  const running = new Set<Promise<void>>();
+  const launch = (index: number) => {
+    const template = templates[index % templates.length]!;
+    counts.started++;
+    counts.inFlight++;
+    counts.peakInFlight = Math.max(counts.peakInFlight, counts.inFlight);
+    const done = runArrival(index, template, options, resolver).then(async (result) => {
+      counts.inFlight--;
+      if (result.status === 'passed') counts.passed++;
+      else counts.failed++;
+      for (const latency of result.metrics.responseLatency) recent.push(latency);
+      arrivalOf.set(result, index);
+      template.result.calls.push(result);
+      await options.reporter.onCallEnd?.(template.result, result);
+      // Reporters have seen the whole call; the report keeps the timelines of failures only.
+      if (result.status === 'passed' && !options.keepPassedTimelines) result.timeline = [];
+    });
+    running.add(done);
+    void done.finally(() => running.delete(done));
+  };
+
+  try {
+    await new Promise<void>((resolve) => {
+      let next = 0;
+      let timer: NodeJS.Timeout | null = null;
+      const stop = () => {
+        if (timer) clearTimeout(timer);
+        options.signal?.removeEventListener('abort', stop);
+        resolve();
+      };
+      // Each wake-up starts every arrival that is due, then sleeps until the next one. Times
+      // come from the schedule, so a late wake-up does not push the later arrivals back.
+      const wake = () => {
+        if (options.signal?.aborted) return stop();
+        const now = performance.now() - origin;
+        while (next < schedule.length && schedule[next]!.at <= now) launch(schedule[next++]!.index);
+        if (next >= schedule.length) return stop();
+        timer = setTimeout(wake, Math.max(0, schedule[next]!.at - (performance.now() - origin)));
+      };
+      options.signal?.addEventListener('abort', stop, { once: true });
+      wake();
+    });
+    while (running.size > 0) await Promise.all(running);
+  } finally {
+    if (progressTimer) clearInterval(progressTimer);
+    await resolver.close();
+  }
+  report(true);
+
+  for (const suite of suiteResults) {
+    suite.calls.sort((a, b) => arrivalOf.get(a)! - arrivalOf.get(b)!);
+    suite.metrics = summarizeMetrics(metricSamples(suite.calls));
+  }
+  const interrupted = options.signal?.aborted ?? false;
+  const summary = summarize(suiteResults);
+  const thresholds = checkRunThresholds(options.suites, suiteResults, options.thresholds);
+  const callsExit = interrupted ? EXIT.interrupted : summary.failed + summary.errored + summary.interrupted > 0 ? EXIT.failed : EXIT.passed;
+  const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
+  const result: RunResult = {
+    tool: { name: 'convotest', version: options.version ?? '0.0.0' },
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    interrupted,
+    suites: suiteResults,
+    summary,
+    exitCode: callsExit === EXIT.passed && thresholds.some((t) => !t.passed) ? EXIT.thresholds : callsExit,
+    load: {
+      rate: options.plan.rate,
+      rampMs: options.plan.rampMs,
+      ...(options.plan.calls !== undefined ? { calls: options.plan.calls } : {}),
+      ...(options.plan.durationMs !== undefined ? { durationMs: options.plan.durationMs } : {}),
+      ...(options.shard && options.shard.total > 1 ? { shard: `${options.shard.index}/${options.shard.total}` } : {}),
+      started: counts.started,
+      peakInFlight: counts.peakInFlight,
+      windowMs,
+      windows: loadWindows(suiteResults.flatMap((suite) => suite.calls), started, windowMs),
+    },
+  };
+  const warnings = [...(options.warnings ?? [])];
+  const stalled = stalls();
+  if (stalled) warnings.push(stalled);
+  if (warnings.length > 0) result.warnings = warnings;
+  if (thresholds.length > 0) result.thresholds = thresholds;
+  await options.reporter.onRunEnd?.(result);
+  return result;
+}
+
+/** One arrival: the template's call under its own name, with its own audio folder. */
+async function runArrival(index: number, template: Template, options: LoadOptions, resolver: TargetResolver): Promise<CallResult> {
+  const { suite } = template;
+  const call = { ...template.call, name: `${template.call.name} #${index + 1}` };
+  const tags = callTags(suite, template.call);
+  const startedAt = new Date().toISOString();
+  try {
+    const target = await resolver.resolve(options.target ?? suite.target, suite.protocol);
+    let audioDir: string | null = null;
+    if (options.recordAudio !== false) {
+      audioDir = join(options.outDir, 'audio', slug(suite.name), slug(template.call.name), String(index + 1));
+      await rm(audioDir, { recursive: true, force: true });
+    }
+    const result = await runCall({
+      suite,
+      call,
+      target,
+      prompts: template.prompts,
+      audioDir,
+      reportDir: options.outDir,
+      signal: options.signal,
+      limits: callLimits(suite, options.limits),
+      tls: options.tls,
+    });
+    return { ...result, tags };
+  } catch (error) {
+    // runCall turns bot misbehaviour into results; reaching here is convotest's own fault or the disk's.
+    return {
+      suite: suite.name,
+      name: call.name,
+      location: location(template.call.pos),
+      status: 'errored',
+      reason: `could not run the call: ${(error as Error).message}`,
+      startedAt,
+      durationMs: 0,
+      turns: [],
+      botSpeech: [],
+      metrics: emptyCallMetrics(),
+      timeline: [],
+      audio: { replies: [] },
+      tags,
+    };
+  }
+}

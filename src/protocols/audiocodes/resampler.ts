@@ -1,0 +1,111 @@
+/**
+ * A resampler for audio that arrives in pieces of any size (bot play streams). Resampling each
+ * piece on its own would fade every piece's edges (the filter sees zeros past them) and put a
+ * click at every chunk boundary; this one keeps the input history the filter needs and only
+ * emits output samples whose whole kernel has arrived, so the result does not depend on how
+ * the bot cut its audio. Same filter family as audio/wav-read's resample (Kaiser-windowed
+ * sinc), with fewer taps: it feeds the recording and the speech detector, not a listener's ear.
+ */
+const ZERO_CROSSINGS = 16;
+const TABLE_STEPS = 256;
+const KAISER_BETA = 8;
+const PASSBAND = 0.92;
+
+function besselI0(x: number): number {
+  let sum = 1;
+  let term = 1;
+  for (let k = 1; k < 50; k++) {
+    term *= (x / (2 * k)) ** 2;
+    sum += term;
+    if (term < sum * 1e-16) break;
+  }
+  return sum;
+}
+
+const KERNEL_LAST = ZERO_CROSSINGS * TABLE_STEPS;
+const KERNEL = ((): Float64Array => {
+  const table = new Float64Array(KERNEL_LAST + 2);
+  const norm = besselI0(KAISER_BETA);
+  for (let i = 0; i <= KERNEL_LAST; i++) {
+    const x = i / TABLE_STEPS;
+    const r = i / KERNEL_LAST;
+    const sinc = i === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
+    table[i] = (sinc * besselI0(KAISER_BETA * Math.sqrt(1 - r * r))) / norm;
+  }
+  return table;
+})();
+
+export class StreamResampler {
+  private readonly step: number;
+  private readonly scale: number;
+  private readonly reach: number;
+  /** Input not yet consumed; `history[0]` is input sample number `historyStart`. */
+  private history = new Float64Array(0);
+  private historyStart = 0;
+  /** Input samples received so far. */
+  private received = 0;
+  /** Index of the next output sample. */
+  private produced = 0;
+
+  constructor(
+    readonly fromRate: number,
+    readonly toRate: number,
+  ) {
+    this.step = fromRate / toRate;
+    this.scale = Math.min(1, toRate / fromRate) * PASSBAND;
+    this.reach = ZERO_CROSSINGS / this.scale;
+  }
+
+  /** Adds input; returns every output sample that no longer depends on input still to come. */
+  push(input: Int16Array): Int16Array {
+    if (this.fromRate === this.toRate) return input;
+    const merged = new Float64Array(this.history.length + input.length);
+    merged.set(this.history);
+    merged.set(input, this.history.length);
+    this.history = merged;
+    this.received += input.length;
+    return this.emit(this.received - 1 - this.reach);
+  }
+
+  /** The stream has ended: emits the tail as if silence followed it. */
+  flush(): Int16Array {
+    if (this.fromRate === this.toRate) return new Int16Array(0);
+    const total = Math.round(this.received / this.step);
+    const out = this.emit(Infinity, total);
+    this.history = new Float64Array(0);
+    this.historyStart = this.received;
+    return out;
+  }
+
+  /** Emits outputs whose centre lies at or before input position `upTo` (and below `limit` outputs). */
+  private emit(upTo: number, limit = Infinity): Int16Array {
+    const values: number[] = [];
+    const { step, scale, reach } = this;
+    const tableScale = scale * TABLE_STEPS;
+    const last = this.received - 1;
+    while (this.produced < limit) {
+      const x = this.produced * step;
+      if (x > upTo) break;
+      const lo = Math.max(0, Math.ceil(x - reach));
+      const hi = Math.min(last, Math.floor(x + reach));
+      let acc = 0;
+      for (let k = lo; k <= hi; k++) {
+        const d = Math.abs(x - k) * tableScale;
+        const i = d | 0;
+        if (i >= KERNEL_LAST) continue;
+        const w0 = KERNEL[i]!;
+        acc += this.history[k - this.historyStart]! * (w0 + (d - i) * (KERNEL[i + 1]! - w0));
+      }
+      const v = Math.round(acc * scale);
+      values.push(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+      this.produced++;
+    }
+    // Keep only the input the next output's kernel can still reach.
+    const keepFrom = Math.max(this.historyStart, Math.ceil(this.produced * step - reach));
+    if (keepFrom > this.historyStart) {
+      this.history = this.history.slice(keepFrom - this.historyStart);
+      this.historyStart = keepFrom;
+    }
+    return Int16Array.from(values);
+  }
+}
