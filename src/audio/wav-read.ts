@@ -1,3 +1,4 @@
+import { kaiserSincTable } from './kaiser.ts';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
@@ -289,29 +290,7 @@ const TABLE_STEPS = 512;
 const KAISER_BETA = 8;
 const PASSBAND = 0.92;
 
-function besselI0(x: number): number {
-  let sum = 1;
-  let term = 1;
-  for (let k = 1; k < 50; k++) {
-    term *= (x / (2 * k)) ** 2;
-    sum += term;
-    if (term < sum * 1e-16) break;
-  }
-  return sum;
-}
-
-const KERNEL = ((): Float64Array => {
-  const n = ZERO_CROSSINGS * TABLE_STEPS;
-  const table = new Float64Array(n + 2); // the tail stays 0 so interpolation at the edge fades out
-  const norm = besselI0(KAISER_BETA);
-  for (let i = 0; i <= n; i++) {
-    const x = i / TABLE_STEPS;
-    const r = i / n;
-    const sinc = i === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
-    table[i] = (sinc * besselI0(KAISER_BETA * Math.sqrt(1 - r * r))) / norm;
-  }
-  return table;
-})();
+const KERNEL = kaiserSincTable(ZERO_CROSSINGS, TABLE_STEPS, KAISER_BETA);
 const KERNEL_LAST = ZERO_CROSSINGS * TABLE_STEPS;
 
 /** Converts PCM to another rate. Returns the input's own samples when the rates match. */

@@ -25,6 +25,7 @@ import { samplesPerFrame } from '../audio/frames.ts';
 import { bytesForMs, encodeSamples, mediaFormat, StreamDecoder, type MediaFormat } from '../protocols/audiocodes/formats.ts';
 import type { RunningBot } from './twilio-bot.ts';
 import { loadVoice, type Line, type Voice } from './voice.ts';
+import { CallTimers } from './timers.ts';
 import { TurnDetector } from './turn-detector.ts';
 
 const THINK_MS = 200;
@@ -111,7 +112,7 @@ class AudioCodesBotCall {
   private answered = true;
   private digits = '';
   private dtmfTimer: NodeJS.Timeout | null = null;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new CallTimers();
   private ended = false;
   /** Messages are handled in order even while the voice for a new format loads. */
   private inbox: Promise<void> = Promise.resolve();
@@ -234,7 +235,7 @@ class AudioCodesBotCall {
   }
 
   private key(digit: string): void {
-    if (this.dtmfTimer) clearTimeout(this.dtmfTimer);
+    this.timers.cancel(this.dtmfTimer);
     this.dtmfTimer = null;
     if (digit === '*') {
       this.digits = '';
@@ -308,10 +309,7 @@ class AudioCodesBotCall {
     const stream = this.streaming;
     if (!stream) return;
     this.streaming = null;
-    for (const timer of stream.timers) {
-      clearTimeout(timer);
-      this.timers.delete(timer);
-    }
+    for (const timer of stream.timers) this.timers.cancel(timer);
     this.send({ type: 'playStream.stop', streamId: stream.id });
   }
 
@@ -329,16 +327,10 @@ class AudioCodesBotCall {
   }
 
   private later(ms: number, fn: () => void): NodeJS.Timeout {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      fn();
-    }, ms);
-    this.timers.add(timer);
-    return timer;
+    return this.timers.later(ms, fn);
   }
 
   private cleanup(): void {
-    for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.streaming = null;
   }

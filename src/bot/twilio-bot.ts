@@ -14,6 +14,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { mulawDecode, mulawEncode } from '../audio/g711.ts';
 import type { Prompt } from '../audio/types.ts';
 import { loadVoice, type Voice } from './voice.ts';
+import { CallTimers } from './timers.ts';
 import { TurnDetector } from './turn-detector.ts';
 
 const THINK_MS = 200;
@@ -82,7 +83,7 @@ class TwilioBotCall {
   private replies = 0;
   private digits = '';
   private dtmfTimer: NodeJS.Timeout | null = null;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new CallTimers();
   private hangingUp = false;
   private readonly ear: TurnDetector;
 
@@ -135,7 +136,7 @@ class TwilioBotCall {
   }
 
   private key(digit: string): void {
-    if (this.dtmfTimer) clearTimeout(this.dtmfTimer);
+    this.timers.cancel(this.dtmfTimer);
     if (digit === '*') {
       this.hangingUp = true;
       this.say(this.voice.goodbye, 'goodbye');
@@ -164,16 +165,10 @@ class TwilioBotCall {
   }
 
   private later(ms: number, fn: () => void): NodeJS.Timeout {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      fn();
-    }, ms);
-    this.timers.add(timer);
-    return timer;
+    return this.timers.later(ms, fn);
   }
 
   private cleanup(): void {
-    for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
 }

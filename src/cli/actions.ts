@@ -2,6 +2,7 @@
  * What each command does with its options: load, check, run, report, and map outcomes to
  * exit codes. User mistakes print one paragraph to stderr and return 2; never a stack.
  */
+import { interruptOnSignals } from './interrupt.ts';
 import { access, mkdir, constants } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PromptError } from '../engine/prompts.ts';
@@ -81,14 +82,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
   for (const warning of safety.warnings) process.stderr.write(`convotest: warning: ${warning}\n`);
   const color = flags.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
   const reporter = new ReporterHub(createReporters({ outDir, console: process.stdout, color, verbose: flags.verbose }));
-  const interrupt = new AbortController();
-  const onSignal = () => {
-    if (interrupt.signal.aborted) process.exit(EXIT.interrupted);
-    process.stderr.write('\nconvotest: interrupted — ending calls and writing reports (press Ctrl-C again to quit now)\n');
-    interrupt.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = interruptOnSignals();
   try {
     const suites = await loadSuites(paths, process.cwd());
     const options = { ...runControl.options, suites, target: flags.target, outDir, workers: flags.workers, reporter, signal: interrupt.signal, recordAudio: flags.audio, version: VERSION,
@@ -107,8 +101,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
     if (message !== null) return fail(message);
     throw error;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
   }
 }
 

@@ -2,6 +2,7 @@
  * `convotest load` (a suite's calls as a load test) and `convotest merge-reports` (the
  * report.json of several shards as one run). User mistakes are one paragraph and exit 2.
  */
+import { interruptOnSignals } from './interrupt.ts';
 import { access, constants, mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ArrivalError, type ArrivalPlan } from '../engine/load-schedule.ts';
@@ -147,14 +148,7 @@ export async function loadCommand(paths: string[], flags: LoadFlags): Promise<nu
   for (const warning of safety.warnings) process.stderr.write(`convotest: warning: ${warning}\n`);
   const color = flags.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
   const reporter = new ReporterHub(createReporters({ outDir, console: null, color }));
-  const interrupt = new AbortController();
-  const onSignal = () => {
-    if (interrupt.signal.aborted) process.exit(EXIT.interrupted);
-    process.stderr.write('\nconvotest: interrupted — ending calls and writing reports (press Ctrl-C again to quit now)\n');
-    interrupt.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = interruptOnSignals();
   try {
     const suites = await loadSuites(paths, process.cwd());
     const base = { ...selection.options, suites, target: flags.target, outDir, reporter, signal: interrupt.signal, recordAudio: flags.audio, version: VERSION };
@@ -190,8 +184,7 @@ export async function loadCommand(paths: string[], flags: LoadFlags): Promise<nu
     if (message !== null) return fail(message);
     throw error;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
   }
 }
 

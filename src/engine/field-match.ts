@@ -5,6 +5,7 @@
  * exact value, a "/regex/flags" string, a comparison like "< 800" or ">= 2", a nested map, or
  * a list whose items must match one by one.
  */
+import { compare, type ComparisonOp } from './compare.ts';
 import { compileTextMatch, isRegexLiteral } from '../suite/text-match.ts';
 
 const COMPARISON = /^\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
@@ -74,20 +75,7 @@ function compares(actual: unknown, op: string, limit: number): boolean {
   if (typeof actual === 'string' && actual.trim() === '') return false;
   const value = Number(actual);
   if (!Number.isFinite(value)) return false;
-  switch (op) {
-    case '<':
-      return value < limit;
-    case '<=':
-      return value <= limit;
-    case '>':
-      return value > limit;
-    case '>=':
-      return value >= limit;
-    case '==':
-      return value === limit;
-    default:
-      return value !== limit;
-  }
+  return compare(value, op as ComparisonOp, limit);
 }
 
 const regexes = new Map<string, RegExp | null>();

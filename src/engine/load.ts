@@ -15,9 +15,9 @@ import { arrivals, type ArrivalPlan } from './load-schedule.ts';
 import type { Shard } from './shard.ts';
 import { DEFAULT_WINDOW_MS, loadWindows } from './load-windows.ts';
 import { location } from './location.ts';
-import { emptyCallMetrics, metricSamples, summarizeMetrics } from './metrics.ts';
+import { metricSamples, summarizeMetrics } from './metrics.ts';
 import type { CallResult, Percentiles, RunResult, SuiteResult } from './results.ts';
-import { EXIT, planRun, slug, summarize, type RunOptions } from './run.ts';
+import { emptyCallResult, EXIT, planRun, slug, summarize, type RunOptions } from './run.ts';
 import { callTags } from './selection.ts';
 import { watchStalls } from './stalls.ts';
 import { percentiles } from './stats.ts';
@@ -204,20 +204,7 @@ async function runArrival(index: number, template: Template, options: LoadOption
     return { ...result, tags };
   } catch (error) {
     // runCall turns bot misbehaviour into results; reaching here is convotest's own fault or the disk's.
-    return {
-      suite: suite.name,
-      name: call.name,
-      location: location(template.call.pos),
-      status: 'errored',
-      reason: `could not run the call: ${(error as Error).message}`,
-      startedAt,
-      durationMs: 0,
-      turns: [],
-      botSpeech: [],
-      metrics: emptyCallMetrics(),
-      timeline: [],
-      audio: { replies: [] },
-      tags,
-    };
+    const reason = `could not run the call: ${(error as Error).message}`;
+    return { ...emptyCallResult({ suite: suite.name, name: call.name, location: location(template.call.pos), status: 'errored', reason, startedAt }), tags };
   }
 }

@@ -229,13 +229,14 @@ function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
 }
 
 function notRun(item: { suite: Suite; call: CallSpec }, reason = 'not run: the run was interrupted first'): CallResult {
+  return emptyCallResult({ suite: item.suite.name, name: item.call.name, location: location(item.call.pos), status: 'skipped', reason });
+}
+
+/** The result of a call that has none of its own: not run, or failed before it could dial. */
+export function emptyCallResult(call: Pick<CallResult, 'suite' | 'name' | 'location' | 'status' | 'reason'> & { startedAt?: string }): CallResult {
   return {
-    suite: item.suite.name,
-    name: item.call.name,
-    location: location(item.call.pos),
-    status: 'skipped',
-    reason,
-    startedAt: new Date().toISOString(),
+    ...call,
+    startedAt: call.startedAt ?? new Date().toISOString(),
     durationMs: 0,
     turns: [],
     botSpeech: [],

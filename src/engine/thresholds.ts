@@ -6,6 +6,7 @@
  * The API is small so load mode can reuse it: parseThreshold for the text, evaluateThresholds
  * for any samples.
  */
+import { compare } from './compare.ts';
 import { formatMs } from '../clock/duration.ts';
 import { describeAggregation, METRICS, type Aggregation, type Threshold } from '../suite/threshold-expr.ts';
 import type { Suite } from '../suite/model.ts';
@@ -53,23 +54,6 @@ export function aggregate(aggregation: Aggregation, values: readonly number[]): 
   }
 }
 
-function holds(value: number, op: Threshold['op'], limit: number): boolean {
-  switch (op) {
-    case '<':
-      return value < limit;
-    case '<=':
-      return value <= limit;
-    case '>':
-      return value > limit;
-    case '>=':
-      return value >= limit;
-    case '==':
-      return value === limit;
-    case '!=':
-      return value !== limit;
-  }
-}
-
 /**
  * Checks thresholds against samples (metric name → values). A metric without samples passes
  * its percentile/min/max/avg thresholds, as in k6: there was nothing to be slow; its count is 0.
@@ -83,7 +67,7 @@ export function evaluateThresholds(
     const where = typeof origin === 'function' ? origin(threshold) : origin;
     const values = samples[threshold.metric] ?? [];
     const value = aggregate(threshold.aggregation, values);
-    const passed = value === null || holds(value, threshold.op, threshold.limit);
+    const passed = value === null || compare(value, threshold.op, threshold.limit);
     const unit = threshold.aggregation.kind === 'count' ? 'count' : METRICS[threshold.metric].unit;
     const show = (n: number) => (unit === 'ms' ? formatMs(n) : String(n));
     const agg = describeAggregation(threshold.aggregation);

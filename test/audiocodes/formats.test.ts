@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bytesForMs, decodeBytes, encodeSamples, mediaFormat, StreamDecoder, wavAudioOffset, wavHeader, MEDIA_FORMAT_NAMES } from '../../src/protocols/audiocodes/formats.ts';
-import { StreamResampler } from '../../src/protocols/audiocodes/resampler.ts';
+import { StreamResampler } from '../../src/audio/stream-resampler.ts';
 import { concat, frequencyOf, tone } from './scripted-bot.ts';
 
 describe('AudioCodes media formats', () => {

@@ -10,6 +10,7 @@ import type { RawData } from 'ws';
 import type { Prompt } from '../../audio/types.ts';
 import { sharedPacer, type Pacer } from '../../clock/pacer.ts';
 import { openSocket } from '../connect.ts';
+import { Keypad } from '../keypad.ts';
 import { redactUrl } from '../redact.ts';
 import { CallSetupError, type CallClock, type CallerSession, type CallSetup, type CallSink, type PlayResult } from '../session.ts';
 import { CALL_RATE, mediaFormat, silenceBytes, type MediaFormat } from './formats.ts';
@@ -32,9 +33,6 @@ import { PlayStreams } from './playback.ts';
 import { encodePrompt, type EncodedPrompt } from './prompts.ts';
 import { UserStreams } from './user-stream.ts';
 
-/** Slots between two key presses, and for a `w` pause: 100 ms and 500 ms, like a person dialling. */
-const DTMF_GAP_SLOTS = 5;
-const DTMF_PAUSE_SLOTS = 25;
 /**
  * After session.end, how long messages the bot sent before it could have read it are still
  * "in flight" rather than a violation; without it every caller hang-up in the middle of a
@@ -53,11 +51,6 @@ interface Playing {
   startedAt: number;
   onFirstFrame?: (t: number) => void;
   resolve: (result: PlayResult) => void;
-}
-
-interface PendingKey {
-  digit: string;
-  resolve?: () => void;
 }
 
 /** A hangup, transfer or error from the bot, carried out once its prompts have played. */
@@ -81,8 +74,7 @@ export class AudioCodesCallerSession implements CallerSession {
   private chunkMessage!: (base64: string) => string;
   private readonly playback = new PlayStreams();
   private readonly plays: Playing[] = [];
-  private readonly keys: PendingKey[] = [];
-  private keyWaitSlots = 0;
+  private readonly keypad = new Keypad();
   private trailingSlots = 0;
   private bargeIn = false;
   private handshake: Handshake | null = null;
@@ -182,10 +174,7 @@ export class AudioCodesCallerSession implements CallerSession {
 
   sendDtmf(digits: string): Promise<void> {
     if (!this.live() || digits.length === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const chars = [...digits];
-      chars.forEach((digit, i) => this.keys.push({ digit, resolve: i === chars.length - 1 ? resolve : undefined }));
-    });
+    return this.keypad.press(digits);
   }
 
   async hangup(): Promise<void> {
@@ -226,7 +215,7 @@ export class AudioCodesCallerSession implements CallerSession {
     // Without barge-in the gateway does not listen while the bot's prompt plays.
     const muted = !this.bargeIn && this.playback.busy();
     const callerPcm = this.callerFrame(t, muted);
-    this.pressNextKey();
+    this.keypad.tick((digit) => this.sendActivities([dtmfEvent(this.settings.dtmfSpelling, digit)]));
     const botPcm = this.playback.playFrame();
     this.sink.frame(t, callerPcm, botPcm);
     const end = this.botEnd;
@@ -276,22 +265,6 @@ export class AudioCodesCallerSession implements CallerSession {
       }
     }
     return pcm;
-  }
-
-  private pressNextKey(): void {
-    if (this.keyWaitSlots > 0) {
-      this.keyWaitSlots--;
-      return;
-    }
-    const key = this.keys.shift();
-    if (!key) return;
-    if (key.digit === 'w') {
-      this.keyWaitSlots = DTMF_PAUSE_SLOTS;
-    } else {
-      this.sendActivities([dtmfEvent(this.settings.dtmfSpelling, key.digit)]);
-      this.keyWaitSlots = DTMF_GAP_SLOTS;
-    }
-    key.resolve?.();
   }
 
   private receive(data: RawData, isBinary: boolean): void {
@@ -518,6 +491,6 @@ export class AudioCodesCallerSession implements CallerSession {
     this.unsubscribe = null;
     const now = this.clock.now();
     for (const playing of this.plays.splice(0)) playing.resolve({ startedAt: playing.startedAt || now, endedAt: now, interrupted: true });
-    for (const key of this.keys.splice(0)) key.resolve?.();
+    this.keypad.release();
   }
 }

@@ -5,7 +5,7 @@
  * first chunk).
  */
 import { mulawDecode, mulawEncode } from '../../audio/g711.ts';
-import { StreamResampler } from './resampler.ts';
+import { StreamResampler } from '../../audio/stream-resampler.ts';
 
 export type Encoding = 'lpcm16' | 'mulaw';
 

@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { mulawDecode, mulawEncode } from '../../audio/g711.ts';
 import type { Prompt } from '../../audio/types.ts';
 import { sharedPacer, type Pacer } from '../../clock/pacer.ts';
+import { Keypad } from '../keypad.ts';
 import { openSocket } from '../connect.ts';
 import { redactUrl } from '../redact.ts';
 import { CallRefusedError, CallSetupError, type CallClock, type CallerSession, type CallSetup, type CallSink, type PlayResult } from '../session.ts';
@@ -42,9 +43,6 @@ import { callWebhook } from './webhook.ts';
 export type { TwilioOptions } from './options.ts';
 
 const SILENCE_PAYLOAD = Buffer.alloc(BYTES_PER_FRAME, 0xff).toString('base64');
-/** Slots between two key presses, and for a `w` pause: 100 ms and 500 ms, like a person dialling. */
-const DTMF_GAP_SLOTS = 5;
-const DTMF_PAUSE_SLOTS = 25;
 /** The first few of each rule are recorded in full; a bot that repeats one on every frame would flood the report. */
 const VIOLATIONS_PER_RULE = 5;
 /**
@@ -90,11 +88,6 @@ interface Playing {
   resolve: (result: PlayResult) => void;
 }
 
-interface PendingKey {
-  digit: string;
-  resolve?: () => void;
-}
-
 /** Where the stream goes and how it is set up, from the target itself or from the webhook's TwiML. */
 interface StreamPlan {
   target: StreamTarget;
@@ -115,8 +108,7 @@ export class TwilioCallerSession implements CallerSession {
   private readonly media: ReturnType<typeof mediaTemplate>;
   private readonly playback = new PlaybackBuffer();
   private readonly plays: Playing[] = [];
-  private readonly keys: PendingKey[] = [];
-  private keyWaitSlots = 0;
+  private readonly keypad = new Keypad();
   private stopped = false;
   private closed = false;
   private unsubscribe: (() => void) | null = null;
@@ -214,10 +206,7 @@ export class TwilioCallerSession implements CallerSession {
       this.sink.event({ type: 'info', t: this.clock.now(), message: `DTMF "${digits}" not sent: a <Start><Stream> carries no dtmf events` });
       return Promise.resolve();
     }
-    return new Promise((resolve) => {
-      const chars = [...digits];
-      chars.forEach((digit, i) => this.keys.push({ digit, resolve: i === chars.length - 1 ? resolve : undefined }));
-    });
+    return this.keypad.press(digits);
   }
 
   async hangup(): Promise<void> {
@@ -372,7 +361,10 @@ export class TwilioCallerSession implements CallerSession {
   private tick(slotTime: number): void {
     const t = slotTime - this.clock.origin;
     const callerPcm = this.sendCallerFrame(slotTime, t);
-    this.pressNextKey();
+    this.keypad.tick((digit) => {
+      const message = dtmfMessage(++this.sequenceNumber, this.ids.streamSid, digit);
+      this.send(message, 'dtmf', JSON.parse(message));
+    });
     const played = this.playback.playFrame();
     for (const mark of played.marks) this.echoMark(mark.name, mark.sentAt, false);
     this.sink.frame(t, callerPcm, played.audio ? mulawDecode(played.audio) : null);
@@ -404,23 +396,6 @@ export class TwilioCallerSession implements CallerSession {
     else this.socket!.send(frame);
     this.sink.wire({ t, dir: 'out', kind: 'media', data: null });
     return pcm;
-  }
-
-  private pressNextKey(): void {
-    if (this.keyWaitSlots > 0) {
-      this.keyWaitSlots--;
-      return;
-    }
-    const key = this.keys.shift();
-    if (!key) return;
-    if (key.digit === 'w') {
-      this.keyWaitSlots = DTMF_PAUSE_SLOTS;
-    } else {
-      const message = dtmfMessage(++this.sequenceNumber, this.ids.streamSid, key.digit);
-      this.send(message, 'dtmf', JSON.parse(message));
-      this.keyWaitSlots = DTMF_GAP_SLOTS;
-    }
-    key.resolve?.();
   }
 
   private receive(data: RawData, isBinary: boolean): void {
@@ -546,7 +521,7 @@ export class TwilioCallerSession implements CallerSession {
     this.unsubscribe = null;
     const now = this.clock.now();
     for (const playing of this.plays.splice(0)) playing.resolve({ startedAt: playing.startedAt || now, endedAt: now, interrupted: true });
-    for (const key of this.keys.splice(0)) key.resolve?.();
+    this.keypad.release();
   }
 }
 

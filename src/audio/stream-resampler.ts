@@ -1,9 +1,10 @@
+import { kaiserSincTable } from './kaiser.ts';
 /**
  * A resampler for audio that arrives in pieces of any size (bot play streams). Resampling each
  * piece on its own would fade every piece's edges (the filter sees zeros past them) and put a
  * click at every chunk boundary; this one keeps the input history the filter needs and only
  * emits output samples whose whole kernel has arrived, so the result does not depend on how
- * the bot cut its audio. Same filter family as audio/wav-read's resample (Kaiser-windowed
+ * the bot cut its audio. Same filter family as wav-read's resample (Kaiser-windowed
  * sinc), with fewer taps: it feeds the recording and the speech detector, not a listener's ear.
  */
 const ZERO_CROSSINGS = 16;
@@ -11,29 +12,8 @@ const TABLE_STEPS = 256;
 const KAISER_BETA = 8;
 const PASSBAND = 0.92;
 
-function besselI0(x: number): number {
-  let sum = 1;
-  let term = 1;
-  for (let k = 1; k < 50; k++) {
-    term *= (x / (2 * k)) ** 2;
-    sum += term;
-    if (term < sum * 1e-16) break;
-  }
-  return sum;
-}
-
 const KERNEL_LAST = ZERO_CROSSINGS * TABLE_STEPS;
-const KERNEL = ((): Float64Array => {
-  const table = new Float64Array(KERNEL_LAST + 2);
-  const norm = besselI0(KAISER_BETA);
-  for (let i = 0; i <= KERNEL_LAST; i++) {
-    const x = i / TABLE_STEPS;
-    const r = i / KERNEL_LAST;
-    const sinc = i === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
-    table[i] = (sinc * besselI0(KAISER_BETA * Math.sqrt(1 - r * r))) / norm;
-  }
-  return table;
-})();
+const KERNEL = kaiserSincTable(ZERO_CROSSINGS, TABLE_STEPS, KAISER_BETA);
 
 export class StreamResampler {
   private readonly step: number;
