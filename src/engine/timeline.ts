@@ -3,6 +3,7 @@
  * and the entries the reports show. Waiters are woken as events arrive, so an expectation
  * resolves the moment its event happens rather than on a polling tick.
  */
+import { redactSecretFields } from '../protocols/redact.ts';
 import type { ProtocolEvent, WireMessage } from '../protocols/events.ts';
 import type { TimelineEntry } from './results.ts';
 import { describeEvent, describeWire } from './describe.ts';
@@ -40,6 +41,9 @@ type Listener = (event: CallEvent | null) => void;
 /** Events of a slot are stamped with the slot's time but arrive a little later: waits run this much past a deadline. */
 export const SLOT_SLACK_MS = 25;
 
+/** Report entries kept per call; the events expectations match against are never capped. */
+export const MAX_ENTRIES = 20_000;
+
 /** Media frames between two other messages are shown as one entry: a call has 50 a second. */
 const MEDIA_RUN_GAP_MS = 100;
 
@@ -48,6 +52,8 @@ export class Timeline {
   readonly entries: TimelineEntry[] = [];
   private readonly listeners = new Set<Listener>();
   private readonly openRuns: { in?: TimelineEntry; out?: TimelineEntry } = {};
+  private elided = 0;
+  private elisionNote: TimelineEntry | null = null;
   private ended = false;
 
   get isEnded(): boolean {
@@ -59,8 +65,8 @@ export class Timeline {
     if (event.type !== 'message') {
       const entry: TimelineEntry = { t: event.t, dir: 'local', kind: event.type, summary: describeEvent(event) };
       // A violation carries the message that broke the rule, so the report shows both together.
-      if (event.type === 'violation' && event.offending !== undefined) entry.data = elidePayload(event.offending);
-      this.entries.push(entry);
+      if (event.type === 'violation' && event.offending !== undefined) entry.data = forReport(event.offending);
+      this.record(entry);
     }
     for (const listener of this.listeners) listener(event);
   }
@@ -71,7 +77,7 @@ export class Timeline {
   }
 
   note(t: number, kind: string, summary: string): void {
-    this.entries.push({ t, dir: 'local', kind, summary });
+    this.record({ t, dir: 'local', kind, summary });
   }
 
   wire(message: WireMessage): void {
@@ -79,9 +85,26 @@ export class Timeline {
       this.mediaRun(message);
     } else {
       this.openRuns[message.dir] = undefined;
-      this.entries.push({ t: message.t, dir: message.dir, kind: message.kind, summary: describeWire(message), data: message.data });
+      this.record({ t: message.t, dir: message.dir, kind: message.kind, summary: describeWire(message), data: forReport(message.data) });
     }
     if (message.dir === 'in') this.add({ type: 'message', t: message.t, kind: message.kind, data: elidePayload(message.data) });
+  }
+
+  /**
+   * Keeps an entry for the reports, up to MAX_ENTRIES a call: a bot flooding just under the
+   * guard's rate would otherwise make report.json as large as the flood.
+   */
+  private record(entry: TimelineEntry): void {
+    if (this.entries.length < MAX_ENTRIES) {
+      this.entries.push(entry);
+      return;
+    }
+    this.elided++;
+    if (!this.elisionNote) {
+      this.elisionNote = { t: entry.t, dir: 'local', kind: 'elided', summary: '' };
+      this.entries.push(this.elisionNote);
+    }
+    this.elisionNote.summary = `${this.elided} later timeline entries left out (a call keeps at most ${MAX_ENTRIES})`;
   }
 
   /** Entries in time order: some are noted after the fact (a speech's end, after its hangover). */
@@ -164,9 +187,9 @@ export class Timeline {
       return;
     }
     const entry: TimelineEntry = { t: message.t, dir: message.dir, kind: 'media', summary: 'media ×1', until: message.t, count: 1 };
-    if (message.data !== null) entry.data = elidePayload(message.data);
+    if (message.data !== null) entry.data = forReport(message.data);
     this.openRuns[message.dir] = entry;
-    this.entries.push(entry);
+    this.record(entry);
   }
 }
 
@@ -180,4 +203,9 @@ function elidePayload(data: unknown): unknown {
   }
   if (typeof record.audioChunk === 'string') return { ...record, audioChunk: `<${Math.floor((record.audioChunk.length * 3) / 4)} bytes>` };
   return data;
+}
+
+/** What a report may show of a message: no audio bytes, no credentials. */
+function forReport(data: unknown): unknown {
+  return redactSecretFields(elidePayload(data));
 }

@@ -22,3 +22,27 @@ export function redactUrl(target: string): string {
   }
   return url.toString();
 }
+
+/**
+ * A message as it may appear in reports: fields whose names look like credentials
+ * (`token`, `authToken`, `apiKey`, `password`, …) at any depth are replaced by "***".
+ * Bots often receive their credentials as Twilio customParameters or AudioCodes start
+ * parameters, which convotest itself sends.
+ */
+export function redactSecretFields(data: unknown): unknown {
+  if (Array.isArray(data)) return data.some(holdsSecret) ? data.map(redactSecretFields) : data;
+  if (typeof data !== 'object' || data === null) return data;
+  if (!holdsSecret(data)) return data;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    copy[key] = SECRET_PARAM.test(key) && (typeof value === 'string' || typeof value === 'number') ? '***' : redactSecretFields(value);
+  }
+  return copy;
+}
+
+/** Whether anything below needs redacting: most messages do not, and are kept as they are. */
+function holdsSecret(data: unknown): boolean {
+  if (Array.isArray(data)) return data.some(holdsSecret);
+  if (typeof data !== 'object' || data === null) return false;
+  return Object.entries(data).some(([key, value]) => (SECRET_PARAM.test(key) && (typeof value === 'string' || typeof value === 'number')) || holdsSecret(value));
+}
