@@ -7,7 +7,9 @@ import type { RunnerConfig, RunnerReport } from './protocol.ts';
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 function spawnTs(script: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--expose-gc', '--import', 'tsx', here(script), ...args], {
+  // BENCH_CPU_PROF=<dir>: each child writes a V8 CPU profile there (for finding what a frame costs).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  return spawn(process.execPath, ['--expose-gc', ...profile, '--import', 'tsx', here(script), ...args], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
@@ -72,6 +74,8 @@ export async function runRunner(config: RunnerConfig, timeoutMs: number): Promis
   try {
     return await nextMessage<RunnerReport>(child, 'result', timeoutMs);
   } finally {
+    // A profiled runner writes its profile as it exits: give it the time.
+    if (process.env.BENCH_CPU_PROF && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 5000).unref() && child.once('exit', resolve));
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 }

@@ -367,9 +367,11 @@ class TurnRunner {
   private async startAudio(user: Extract<UserAction, { kind: 'audio' | 'say' }>, result: TurnResult): Promise<RunningAction> {
     const prompt = this.promptFor(user);
     if (user.bargeIn !== undefined) await this.waitForBargeInPoint(user.bargeIn);
-    let playing!: Promise<{ startedAt: number }>;
+    let playing!: Promise<{ startedAt: number; interrupted: boolean }>;
+    let speechEndSent!: (t: number) => void;
+    const speechEnd = new Promise<number>((resolve) => (speechEndSent = resolve));
     const startAt = await new Promise<number>((resolve) => {
-      playing = this.session.play(prompt, resolve);
+      playing = this.session.play(prompt, resolve, speechEndSent);
       // A call that ends before the first frame still settles the anchor.
       void playing.then((played) => resolve(played.startedAt));
     });
@@ -379,6 +381,10 @@ class TurnRunner {
       result.anchor = 'speechStart';
       result.anchorAt = result.callerSpeech.start;
     } else {
+      // Anchored when the frame that ends the speech actually went out, not on its slot: a frame
+      // sent late delays the bot's hearing it, and that is not the bot's latency.
+      const sent = await Promise.race([speechEnd, playing.then((played) => (played.interrupted ? undefined : speechEnd))]);
+      if (sent !== undefined) result.callerSpeech.end = sent;
       result.anchor = 'speechEnd';
       result.anchorAt = result.callerSpeech.end;
     }

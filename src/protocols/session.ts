@@ -58,8 +58,13 @@ export interface CallerSession {
   /**
    * Streams a prompt (already at audioRate) in 20 ms frames; resolves after its last frame.
    * `onFirstFrame` is told the time the first frame went out: the caller's speech is anchored there.
+   * `onSpeechEnd` is told, once, when the end of the prompt's speech (`prompt.speech.endMs`, else
+   * its end) went out: the actual send of the frame it falls in when the session can tell, so a
+   * late frame does not count as the bot's latency; else its slot time. It may come up to a
+   * frame after the play settles (the speech ends with the prompt); an interrupted play reports
+   * it when the call stops.
    */
-  play(prompt: Prompt, onFirstFrame?: (t: number) => void): Promise<PlayResult>;
+  play(prompt: Prompt, onFirstFrame?: (t: number) => void, onSpeechEnd?: (t: number) => void): Promise<PlayResult>;
   sendDtmf(digits: string): Promise<void>;
   /** Caller hang-up: the protocol's goodbye, then close. Safe to call twice. */
   hangup(): Promise<void>;

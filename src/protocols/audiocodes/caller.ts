@@ -49,7 +49,11 @@ interface Playing {
   prompt: EncodedPrompt;
   index: number;
   startedAt: number;
+  /** Where the prompt's speech ends, ms into it. */
+  speechEndMs: number;
   onFirstFrame?: (t: number) => void;
+  /** Told the slot time of the speech end (chunks are buffered by the user stream, so their sends are not timed). */
+  onSpeechEnd?: (t: number) => void;
   resolve: (result: PlayResult) => void;
 }
 
@@ -167,9 +171,12 @@ export class AudioCodesCallerSession implements CallerSession {
     if (this.settings.streamPolicy === 'continuous') this.streams.openStream();
   }
 
-  play(prompt: Prompt, onFirstFrame?: (t: number) => void): Promise<PlayResult> {
+  play(prompt: Prompt, onFirstFrame?: (t: number) => void, onSpeechEnd?: (t: number) => void): Promise<PlayResult> {
     if (!this.live()) return Promise.resolve({ startedAt: this.clock.now(), endedAt: this.clock.now(), interrupted: true });
-    return new Promise((resolve) => this.plays.push({ prompt: encodePrompt(prompt, this.format), index: 0, startedAt: 0, onFirstFrame, resolve }));
+    const speechEndMs = prompt.speech ? prompt.speech.endMs : prompt.durationMs;
+    return new Promise((resolve) =>
+      this.plays.push({ prompt: encodePrompt(prompt, this.format), index: 0, startedAt: 0, speechEndMs, onFirstFrame, onSpeechEnd, resolve }),
+    );
   }
 
   sendDtmf(digits: string): Promise<void> {
@@ -258,6 +265,7 @@ export class AudioCodesCallerSession implements CallerSession {
     }
     if (playing.index === playing.prompt.pcm.length) {
       this.plays.shift();
+      playing.onSpeechEnd?.(playing.startedAt + playing.speechEndMs);
       playing.resolve({ startedAt: playing.startedAt, endedAt: t, interrupted: false });
       if (!continuous) {
         this.trailingSlots = Math.round(this.settings.trailingSilenceMs / 20);
@@ -490,7 +498,10 @@ export class AudioCodesCallerSession implements CallerSession {
     this.unsubscribe?.();
     this.unsubscribe = null;
     const now = this.clock.now();
-    for (const playing of this.plays.splice(0)) playing.resolve({ startedAt: playing.startedAt || now, endedAt: now, interrupted: true });
+    for (const playing of this.plays.splice(0)) {
+      if (playing.startedAt || playing.index > 0) playing.onSpeechEnd?.(playing.startedAt + playing.speechEndMs);
+      playing.resolve({ startedAt: playing.startedAt || now, endedAt: now, interrupted: true });
+    }
     this.keypad.release();
   }
 }

@@ -84,8 +84,22 @@ interface Playing {
   startedAt: number;
   /** Where the caller's speech ends in the prompt, ms (trailing silence is not talking). */
   speechEndMs: number;
+  /** The same for the latency anchor: the prompt's end when no speech was found in it. */
+  anchorEndMs: number;
   onFirstFrame?: (t: number) => void;
+  onSpeechEnd?: (t: number) => void;
   resolve: (result: PlayResult) => void;
+}
+
+/** A play's speech end, reported once the frame it falls in (or before) has actually been sent. */
+interface SpeechEndWatch {
+  /** The stream slot (count of caller frames) whose send marks the end of speech. */
+  slot: number;
+  /** ms from that frame's start to the end of speech. */
+  offset: number;
+  /** The slot-based time, used when that frame is never sent. */
+  fallback: number;
+  report: (t: number) => void;
 }
 
 /** Where the stream goes and how it is set up, from the target itself or from the webhook's TwiML. */
@@ -126,6 +140,11 @@ export class TwilioCallerSession implements CallerSession {
   private clearWindow: { from: number; until: number } | null = null;
   private stoppedPosted = false;
   private stoppedAt = 0;
+  /** Caller frames (slots) produced so far. */
+  private callerSlots = 0;
+  /** Whether the current slot's caller frame went out on the socket. */
+  private sentThisSlot = false;
+  private readonly speechEnds: SpeechEndWatch[] = [];
 
   constructor(
     private readonly setup: CallSetup,
@@ -193,10 +212,13 @@ export class TwilioCallerSession implements CallerSession {
     this.unsubscribe = this.pacer.add((_slot, slotTime) => this.tick(slotTime));
   }
 
-  play(prompt: Prompt, onFirstFrame?: (t: number) => void): Promise<PlayResult> {
+  play(prompt: Prompt, onFirstFrame?: (t: number) => void, onSpeechEnd?: (t: number) => void): Promise<PlayResult> {
     if (!this.isOpen()) return Promise.resolve({ startedAt: this.clock.now(), endedAt: this.clock.now(), interrupted: true });
     const speechEndMs = prompt.speech ? prompt.speech.endMs : 0;
-    return new Promise((resolve) => this.plays.push({ prompt: encodePrompt(prompt), index: 0, startedAt: 0, speechEndMs, onFirstFrame, resolve }));
+    const anchorEndMs = prompt.speech ? prompt.speech.endMs : prompt.durationMs;
+    return new Promise((resolve) =>
+      this.plays.push({ prompt: encodePrompt(prompt), index: 0, startedAt: 0, speechEndMs, anchorEndMs, onFirstFrame, onSpeechEnd, resolve }),
+    );
   }
 
   sendDtmf(digits: string): Promise<void> {
@@ -371,6 +393,35 @@ export class TwilioCallerSession implements CallerSession {
   }
 
   private sendCallerFrame(slotTime: number, t: number): Int16Array | null {
+    const pcm = this.produceCallerFrame(slotTime, t);
+    this.callerSlots++;
+    if (this.speechEnds.length > 0) this.reportSpeechEnds(t);
+    return pcm;
+  }
+
+  /**
+   * The bot hears the caller stop when the frame that ends the speech reaches it; a frame sent
+   * late moves that moment, so latency is anchored on its actual send (its slot when nothing
+   * was sent).
+   */
+  private watchSpeechEnd(playing: Playing, t: number): void {
+    const frameMs = 20;
+    const endMs = playing.anchorEndMs;
+    const slot = Math.floor(endMs / frameMs);
+    this.speechEnds.push({ slot: this.callerSlots + slot, offset: endMs - slot * frameMs, fallback: t + endMs, report: playing.onSpeechEnd! });
+  }
+
+  /** After the frame of `callerSlots - 1` went out (or did not): reports the speech ends it carried. */
+  private reportSpeechEnds(t: number): void {
+    const slot = this.callerSlots - 1;
+    while (this.speechEnds.length > 0 && this.speechEnds[0]!.slot <= slot) {
+      const watch = this.speechEnds.shift()!;
+      watch.report((this.sentThisSlot ? this.clock.now() : t) + watch.offset);
+    }
+  }
+
+  private produceCallerFrame(slotTime: number, t: number): Int16Array | null {
+    this.sentThisSlot = false;
     const playing = this.plays[0];
     let payload = SILENCE_PAYLOAD;
     let pcm: Int16Array | null = null;
@@ -378,6 +429,7 @@ export class TwilioCallerSession implements CallerSession {
       if (playing.index === 0) {
         playing.startedAt = t;
         playing.onFirstFrame?.(t);
+        if (playing.onSpeechEnd) this.watchSpeechEnd(playing, t);
       }
       payload = playing.prompt.payloads[playing.index]!;
       pcm = playing.prompt.pcm[playing.index]!;
@@ -394,6 +446,8 @@ export class TwilioCallerSession implements CallerSession {
     const frame = this.media(++this.sequenceNumber, ++this.chunk, timestamp, payload);
     if (this.shaper) this.shaper.send(frame, true);
     else this.socket!.send(frame);
+    // Through a shaper the frame leaves later, on the shaper's schedule: keep the slot time.
+    this.sentThisSlot = this.shaper === null;
     this.sink.wire({ t, dir: 'out', kind: 'media', data: null });
     return pcm;
   }
@@ -521,6 +575,7 @@ export class TwilioCallerSession implements CallerSession {
     this.unsubscribe = null;
     const now = this.clock.now();
     for (const playing of this.plays.splice(0)) playing.resolve({ startedAt: playing.startedAt || now, endedAt: now, interrupted: true });
+    for (const watch of this.speechEnds.splice(0)) watch.report(watch.fallback);
     this.keypad.release();
   }
 }
