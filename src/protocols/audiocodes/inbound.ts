@@ -5,6 +5,7 @@
  * on. The rules that need the call's state (stream ids, ordering, offered formats) are the
  * session's and the playback's.
  */
+import { excerpt, parseJsonObject } from '../json-frame.ts';
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
@@ -91,10 +92,6 @@ function describeErrors(kind: string, errors: ErrorObject[]): string[] {
   return [...new Set(lines)];
 }
 
-function excerpt(text: string): string {
-  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
-}
-
 export function readBinaryFrame(bytes: number): Inbound {
   return {
     kind: 'binary',
@@ -104,16 +101,10 @@ export function readBinaryFrame(bytes: number): Inbound {
 }
 
 export function readTextFrame(text: string): Inbound {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return { kind: 'invalid-json', raw: excerpt(text), violations: [{ rule: 'invalid-json', message: `bot sent a frame that is not JSON: ${JSON.stringify(excerpt(text))}` }] };
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return { kind: 'invalid-json', raw, violations: [{ rule: 'not-an-object', message: `bot sent JSON that is not an object: ${excerpt(text)}` }] };
-  }
-  const fields = raw as Record<string, unknown>;
+  const parsed = parseJsonObject(text, 'not-an-object');
+  if ('problem' in parsed) return parsed.problem;
+  const fields = parsed.fields;
+  const raw: unknown = fields;
   if (typeof fields.type !== 'string' || fields.type === '') {
     const message = fields.type === undefined ? 'bot message has no `type` field' : `bot message has a \`type\` that is not a name: ${JSON.stringify(fields.type)}`;
     return { kind: 'unknown', raw, violations: [{ rule: 'missing-type', message }] };

@@ -4,6 +4,7 @@
  * dropped and the call goes on (Twilio warns with 31950/31951), so every problem becomes a
  * violation record, named by its compliance rule, rather than an exception.
  */
+import { excerpt, parseJsonObject } from '../json-frame.ts';
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
@@ -50,10 +51,6 @@ function validate(data: unknown): ErrorObject[] {
   return check(data) ? [] : (check.errors ?? []);
 }
 
-function excerpt(text: string): string {
-  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
-}
-
 export function readBinaryFrame(bytes: number): Inbound {
   return {
     kind: 'binary',
@@ -63,16 +60,10 @@ export function readBinaryFrame(bytes: number): Inbound {
 }
 
 export function readTextFrame(text: string, streamSid: string): Inbound {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return { kind: 'invalid-json', raw: excerpt(text), violations: [{ rule: 'invalid-json', message: `bot sent a frame that is not JSON: ${JSON.stringify(excerpt(text))}` }] };
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return { kind: 'invalid-json', raw, violations: [{ rule: 'invalid-json', message: `bot sent JSON that is not an object: ${excerpt(text)}` }] };
-  }
-  const fields = raw as Record<string, unknown>;
+  const parsed = parseJsonObject(text, 'invalid-json');
+  if ('problem' in parsed) return parsed.problem;
+  const fields = parsed.fields;
+  const raw: unknown = fields;
   const kind = typeof fields.event === 'string' ? fields.event : 'unknown';
   const violations = schemaViolations(kind, fields, validate(raw));
   if (violations.length === 0 && fields.streamSid !== streamSid) {
