@@ -4,7 +4,7 @@
  * is the wrong type; this finds what it cannot: combinations that make no sense, anchors a
  * turn does not have, bad regexes. Every problem is reported at the value to fix.
  */
-import { parseDuration } from '../clock/duration.ts';
+import { type Data, duration, isData } from './values.ts';
 import type { AnchorEvent, AnchorSpec, EventExpectationSpec, ExpectationSpec, ForbidWindow, SourcePos, TextMatch } from './model.ts';
 import { closest } from './suggest.ts';
 import { compileTextMatch, isRegexLiteral } from './text-match.ts';
@@ -21,7 +21,6 @@ export interface TurnShape {
   speaks: boolean;
 }
 
-type Data = Record<string, unknown>;
 type EventKind = EventExpectationSpec['kind'];
 
 export const EVENT_KINDS: readonly EventKind[] = ['botSpeech', 'mark', 'clear', 'dtmf', 'hangup', 'closed', 'text', 'recognition', 'transfer', 'message'];
@@ -251,10 +250,6 @@ function eventKindOf(item: Data): EventKind | undefined {
   return EVENT_KINDS.find((key) => Object.hasOwn(item, key));
 }
 
-function isData(value: unknown): value is Data {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
@@ -263,12 +258,3 @@ function wholeNumber(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
 }
 
-/** Wrong durations were already reported by the schema check. */
-function duration(value: unknown): number | undefined {
-  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
-  try {
-    return parseDuration(value);
-  } catch {
-    return undefined;
-  }
-}

@@ -4,12 +4,12 @@
  * normalize, it reads guarded (the schema reports wrong types) and adds what the schema
  * cannot know: whether a speech synthesiser is there, whether noise is fully specified.
  */
+import { type Data, isData } from './values.ts';
 import { resolve } from 'node:path';
 import { findEspeak, findProgram, INSTALL_HINT, parseCommand, usesPlaceholder } from '../audio/tts/index.ts';
 import type { NoiseSpec, RunPolicy, SkipSpec, SourcePos, Suite, TtsOptions, UserAction } from './model.ts';
 import type { DataPath } from './yaml-source.ts';
 
-type Data = Record<string, unknown>;
 
 export interface RunControlContext {
   /** The suite file's folder: relative paths and commands start there. */
@@ -161,10 +161,6 @@ export class RunControlReader {
       }),
     );
   }
-}
-
-function isData(value: unknown): value is Data {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** `10`, `"10dB"`, `"-45dBFS"` → the number; undefined for anything else (the schema says why). */

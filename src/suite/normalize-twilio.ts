@@ -4,13 +4,12 @@
  * like the rest of normalize (the schema reports wrong types); this adds what the schema
  * cannot see: rule names that do not exist, a signature with nothing to sign it with.
  */
-import { parseDuration } from '../clock/duration.ts';
+import { type Data, duration, isData, stringMap } from './values.ts';
 import { TWILIO_RULES } from '../protocols/twilio/rules.ts';
 import type { Protocol, Severity, SourcePos, TwilioOptions, UnderrunLimit } from './model.ts';
 import { closest } from './suggest.ts';
 import type { DataPath } from './yaml-source.ts';
 
-type Data = Record<string, unknown>;
 
 export interface TwilioReadContext {
   /** A problem at the value of `path`. */
@@ -102,19 +101,3 @@ export function readUnderruns(value: unknown, path: DataPath, context: TwilioRea
   return limit.max === undefined && limit.maxTotal === undefined ? undefined : limit;
 }
 
-function isData(value: unknown): value is Data {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function stringMap(value: Data): Record<string, string> {
-  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-}
-
-function duration(value: unknown): number | undefined {
-  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
-  try {
-    return parseDuration(value);
-  } catch {
-    return undefined;
-  }
-}

@@ -1,7 +1,7 @@
+import { type Data, duration, isData, stringMap } from './values.ts';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseDuration } from '../clock/duration.ts';
 import type { BargeInSpec, CallSpec, LoadSpec, NoiseSpec, Protocol, SourcePos, Suite, SuiteLimits, ThresholdSpec, TurnSpec, TwilioOptions, UnderrunLimit, UserAction } from './model.ts';
 import { parseRate, RateError } from './rate.ts';
 import { RunControlReader } from './normalize-run-control.ts';
@@ -15,7 +15,6 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_FROM = '+15550001111';
 export const DEFAULT_TO = '+15550002222';
 
-type Data = Record<string, unknown>;
 
 /**
  * Turns suite data into the typed model: durations to ms, paths made absolute, text matches
@@ -275,31 +274,12 @@ class SuiteBuilder {
   }
 }
 
-function isData(value: unknown): value is Data {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
-
-function stringMap(value: unknown): Record<string, string> {
-  if (!isData(value)) return {};
-  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-}
-
-/** Wrong durations were already reported by the schema check, in the same words parseDuration uses. */
-function duration(value: unknown): number | undefined {
-  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
-  try {
-    return parseDuration(value);
-  } catch {
-    return undefined;
-  }
 }
 
 /** `bargeIn: 400ms` is 400 ms into the bot's reply; `bargeIn: { atMark: menu, after: 200ms }` waits for that mark. */
