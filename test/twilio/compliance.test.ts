@@ -157,7 +157,8 @@ test('messages after stop are violations, beyond those that crossed it on the wi
   assert.ok(found.length >= 1, 'the media that kept coming after stop is caught');
   assert.ok(found.every((v) => v.rule === 'after-stop'));
   assert.match(found[0]!.message, /^bot sent media (\d+)ms after the stream was stopped$/);
-  assert.ok(Number(/(\d+)ms/.exec(found[0]!.message)![1]) > 250, 'what crossed the stop on the wire is not counted');
+  // Counted when more than 250 ms late, printed rounded: 250.3 ms reads "250ms".
+  assert.ok(Number(/(\d+)ms/.exec(found[0]!.message)![1]) >= 250, 'what crossed the stop on the wire is not counted');
   assert.ok(found.length <= 5, 'a rule is recorded at most five times');
 });
 
