@@ -30,3 +30,20 @@ export function kaiserSincTable(zeroCrossings: number, tableSteps: number, beta:
   }
   return table;
 }
+
+/**
+ * Σ samples[k − first] · kernel(|x − k|) for k in lo..hi: one output sample at input position
+ * x. `tableScale` turns input distance into table steps (it carries the low-pass cut-off).
+ */
+export function tapSum(samples: ArrayLike<number>, first: number, x: number, lo: number, hi: number, table: Float64Array, tableScale: number): number {
+  const last = table.length - 2;
+  let acc = 0;
+  for (let k = lo; k <= hi; k++) {
+    const d = Math.abs(x - k) * tableScale;
+    const i = d | 0;
+    if (i >= last) continue;
+    const w0 = table[i]!;
+    acc += samples[k - first]! * (w0 + (d - i) * (table[i + 1]! - w0));
+  }
+  return acc;
+}

@@ -1,4 +1,4 @@
-import { kaiserSincTable } from './kaiser.ts';
+import { kaiserSincTable, tapSum } from './kaiser.ts';
 /**
  * A resampler for audio that arrives in pieces of any size (bot play streams). Resampling each
  * piece on its own would fade every piece's edges (the filter sees zeros past them) and put a
@@ -12,7 +12,6 @@ const TABLE_STEPS = 256;
 const KAISER_BETA = 8;
 const PASSBAND = 0.92;
 
-const KERNEL_LAST = ZERO_CROSSINGS * TABLE_STEPS;
 const KERNEL = kaiserSincTable(ZERO_CROSSINGS, TABLE_STEPS, KAISER_BETA);
 
 export class StreamResampler {
@@ -68,14 +67,7 @@ export class StreamResampler {
       if (x > upTo) break;
       const lo = Math.max(0, Math.ceil(x - reach));
       const hi = Math.min(last, Math.floor(x + reach));
-      let acc = 0;
-      for (let k = lo; k <= hi; k++) {
-        const d = Math.abs(x - k) * tableScale;
-        const i = d | 0;
-        if (i >= KERNEL_LAST) continue;
-        const w0 = KERNEL[i]!;
-        acc += this.history[k - this.historyStart]! * (w0 + (d - i) * (KERNEL[i + 1]! - w0));
-      }
+      const acc = tapSum(this.history, this.historyStart, x, lo, hi, KERNEL, tableScale);
       const v = Math.round(acc * scale);
       values.push(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
       this.produced++;

@@ -1,4 +1,4 @@
-import { kaiserSincTable } from './kaiser.ts';
+import { kaiserSincTable, tapSum } from './kaiser.ts';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
@@ -291,7 +291,6 @@ const KAISER_BETA = 8;
 const PASSBAND = 0.92;
 
 const KERNEL = kaiserSincTable(ZERO_CROSSINGS, TABLE_STEPS, KAISER_BETA);
-const KERNEL_LAST = ZERO_CROSSINGS * TABLE_STEPS;
 
 /** Converts PCM to another rate. Returns the input's own samples when the rates match. */
 export function resample(pcm: Pcm, targetRate: number): Pcm {
@@ -313,14 +312,7 @@ export function resample(pcm: Pcm, targetRate: number): Pcm {
     const x = j * step;
     const lo = Math.max(0, Math.ceil(x - reach));
     const hi = Math.min(n - 1, Math.floor(x + reach));
-    let acc = 0;
-    for (let k = lo; k <= hi; k++) {
-      const d = Math.abs(x - k) * tableScale;
-      const i = d | 0;
-      if (i >= KERNEL_LAST) continue;
-      const w0 = KERNEL[i]!;
-      acc += input[k]! * (w0 + (d - i) * (KERNEL[i + 1]! - w0));
-    }
+    const acc = tapSum(input, 0, x, lo, hi, KERNEL, tableScale);
     const v = Math.round(acc * scale);
     out[j] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
   }

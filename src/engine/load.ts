@@ -16,7 +16,9 @@ import type { Shard } from './shard.ts';
 import { DEFAULT_WINDOW_MS, loadWindows } from './load-windows.ts';
 import { location } from './location.ts';
 import { metricSamples, summarizeMetrics } from './metrics.ts';
-import type { CallResult, Percentiles, RunResult, SuiteResult } from './results.ts';
+import type { CallResult, LoadProgress, RunResult, SuiteResult } from './results.ts';
+
+export type { LoadProgress } from './results.ts';
 import { emptyCallResult, EXIT, planRun, slug, summarize, type RunOptions } from './run.ts';
 import { callTags } from './selection.ts';
 import { watchStalls } from './stalls.ts';
@@ -35,20 +37,6 @@ export interface LoadOptions extends Omit<RunOptions, 'workers' | 'policy' | 'fa
   progressEveryMs?: number;
   /** Keep the timelines of passed calls in the report too (off: a load has thousands of calls). */
   keepPassedTimelines?: boolean;
-}
-
-export interface LoadProgress {
-  elapsedMs: number;
-  /** Calls this process starts in all. */
-  scheduled: number;
-  started: number;
-  inFlight: number;
-  passed: number;
-  /** Failed, errored or interrupted. */
-  failed: number;
-  /** Response latency of the calls that ended since the previous report. */
-  recentLatency: Percentiles;
-  done: boolean;
 }
 
 interface Template {

@@ -266,3 +266,18 @@ export interface LoadSummary {
   windowMs: number;
   windows: LoadWindow[];
 }
+
+/** A load test's live progress: what `convotest load` prints while calls run. */
+export interface LoadProgress {
+  elapsedMs: number;
+  /** Calls this process starts in all. */
+  scheduled: number;
+  started: number;
+  inFlight: number;
+  passed: number;
+  /** Failed, errored or interrupted. */
+  failed: number;
+  /** Response latency of the calls that ended since the previous report. */
+  recentLatency: Percentiles;
+  done: boolean;
+}

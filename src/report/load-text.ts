@@ -3,23 +3,12 @@
  * Shared by `convotest load` and `convotest merge-reports`.
  */
 import { formatMs } from '../clock/duration.ts';
-import type { LoadSummary, Percentiles } from '../engine/results.ts';
-
-/** What the progress line shows; the load engine's LoadProgress has these fields. */
-export interface LoadProgressView {
-  elapsedMs: number;
-  scheduled: number;
-  started: number;
-  inFlight: number;
-  passed: number;
-  failed: number;
-  recentLatency: Percentiles;
-}
+import type { LoadProgress, LoadSummary, Percentiles } from '../engine/results.ts';
 
 const ms = (value: number | undefined) => (value === undefined ? '–' : formatMs(value));
 
 /** `12.0s · 240/1000 started · 180 in flight · 58 passed · 2 failed · latency p95 640ms` */
-export function formatProgressLine(progress: LoadProgressView): string {
+export function formatProgressLine(progress: LoadProgress): string {
   const parts = [
     `${(progress.elapsedMs / 1000).toFixed(1)}s`,
     `${progress.started}/${progress.scheduled} started`,

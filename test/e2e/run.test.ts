@@ -7,21 +7,9 @@ import assert from 'node:assert/strict';
 import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import { XMLParser } from 'fast-xml-parser';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { decodeWav } from '../../src/audio/wav-read.ts';
-import { ROOT, runCli, tempDir } from '../helpers/cli.ts';
-
-const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name) });
-
-async function readReports(out: string) {
-  const junit = xml.parse(await readFile(join(out, 'junit.xml'), 'utf8'));
-  const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
-  const schema = JSON.parse(await readFile(join(ROOT, 'schemas', 'report.schema.json'), 'utf8'));
-  const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
-  assert.equal(validate(report), true, `report.json matches its schema: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
-  return { junit, report };
-}
+import { runCli, tempDir } from '../helpers/cli.ts';
+import { readReports } from '../helpers/reports.ts';
 
 test('convotest run suites/pizza-line.yaml passes against the reference bot and writes every report', async () => {
   const out = await tempDir();

@@ -4,38 +4,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { loadSuiteFile } from '../../src/suite/index.ts';
-import { run } from '../../src/engine/run.ts';
 import type { CallResult } from '../../src/engine/results.ts';
-import { startScriptedBot, type ScriptedConnection } from '../helpers/scripted-bot.ts';
-import { tempDir } from '../helpers/cli.ts';
+import type { ScriptedConnection } from '../helpers/scripted-bot.ts';
+import { runScripted, speech, type Script } from './scripted-call.ts';
 
-/** Runs one call of YAML turns against a bot scripted by `script`, returns its result. */
-async function runOne(turns: string[], script: (connection: ScriptedConnection, streamSid: string) => void): Promise<CallResult> {
-  const bot = await startScriptedBot(async (connection) => {
-    const { message } = await connection.waitFor((m) => m.event === 'start');
-    script(connection, message.streamSid);
-  });
-  try {
-    const dir = await tempDir();
-    const file = join(dir, 'suite.yaml');
-    await writeFile(file, ['name: Scripted', `target: ${bot.url}`, 'defaults: { timeout: 3s }', 'calls:', '  - name: call', '    turns:', ...turns.map((t) => `      ${t}`), ''].join('\n'));
-    const suite = await loadSuiteFile(file);
-    const result = await run({ suites: [suite], outDir: join(dir, 'reports'), workers: 1, reporter: {}, recordAudio: false });
-    return result.suites[0]!.calls[0]!;
-  } finally {
-    await bot.close();
-  }
+/** One call of YAML turns against a bot scripted by `script`: its result. */
+async function runOne(turns: string[], script: Script): Promise<CallResult> {
+  return (await runScripted(turns, script)).call;
 }
-
-const speech = (ms: number) => {
-  // A loud 400 Hz square-ish wave in μ-law: audible to the engine's speech detector.
-  const bytes = Buffer.alloc(ms * 8);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(i / 10) % 2 ? 0x10 : 0x90;
-  return bytes.toString('base64');
-};
 
 test('a bot that never speaks fails with the window, the anchor and what happened instead', async () => {
   const call = await runOne(['- expect: [ { botSpeech: { within: 1s } } ]'], () => {});

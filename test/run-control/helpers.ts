@@ -3,10 +3,6 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import { XMLParser } from 'fast-xml-parser';
-import assert from 'node:assert/strict';
-import { ROOT } from '../helpers/cli.ts';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 export const FAKE_TTS = join(FIXTURES, 'fake-tts.mjs');
@@ -39,21 +35,7 @@ export async function logLines(log: string): Promise<{ argv: string[]; text: str
   }
 }
 
-const xml = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  isArray: (name) => ['testsuite', 'testcase', 'property', 'flakyFailure', 'rerunFailure', 'flakyError', 'rerunError'].includes(name),
-});
-
-/** junit.xml and report.json of a run, the JSON checked against its schema. */
-export async function readReports(out: string) {
-  const junit = xml.parse(await readFile(join(out, 'junit.xml'), 'utf8'));
-  const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
-  const schema = JSON.parse(await readFile(join(ROOT, 'schemas', 'report.schema.json'), 'utf8'));
-  const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
-  assert.equal(validate(report), true, `report.json matches its schema: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
-  return { junit, report };
-}
+export { readReports } from '../helpers/reports.ts';
 
 /** A loud 400 Hz square-ish wave in μ-law, `ms` long: audible to the engine's speech detector. */
 export function speechPayload(ms: number): string {
