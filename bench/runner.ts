@@ -1,17 +1,17 @@
 /**
  * The convotest side of the benchmark, in its own process: the real load engine (real
  * suite loader, runCall, Twilio caller session on the shared pacer, timeline, recorder,
- * metrics) against the bench bot. The only addition is a wrapper around WebSocket#send that
- * times each outbound media frame against the pacer slot it belongs to.
+ * metrics) against the bench bot. The only addition is a wrapper around the media frame
+ * writer that times each outbound frame against the pacer slot it belongs to.
  *
  * Usage (by bench/run.ts): node --import tsx bench/runner.ts '<RunnerConfig JSON>'
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import WebSocket from 'ws';
 import { sharedPacer } from '../src/clock/pacer.ts';
 import { runLoad } from '../src/engine/load.ts';
+import { MediaFrameWriter } from '../src/protocols/twilio/media-frame.ts';
 import type { CallResult } from '../src/engine/results.ts';
 import { loadSuiteFile } from '../src/suite/index.ts';
 import { benchSuiteYaml } from './call-shape.ts';
@@ -24,25 +24,22 @@ let maxQueuedBytes = 0;
 /** BENCH_TRACE=1: when frames left late, printed at the end (for finding stalls). */
 const trace = process.env.BENCH_TRACE ? new Map<number, number>() : null;
 
-type Send = WebSocket['send'];
-const originalSend = WebSocket.prototype.send;
-WebSocket.prototype.send = function timedSend(this: WebSocket, ...args: Parameters<Send>) {
-  const result = originalSend.apply(this, args);
-  const data = args[0];
-  if (typeof data === 'string' && data.startsWith('{"event":"media"')) {
-    const slot = sharedPacer.currentSlotTime;
-    if (this.bufferedAmount > maxQueuedBytes) maxQueuedBytes = this.bufferedAmount;
-    if (!Number.isNaN(slot)) {
-      const late = performance.now() - slot;
-      send.add(late);
-      if (trace && late > 5) {
-        const at = Math.floor((slot - traceOrigin) / 100) * 100;
-        trace.set(at, Math.max(trace.get(at) ?? 0, late));
-      }
+// Media frames go straight onto the socket (src/protocols/ws-frame.ts): time each one there.
+const originalWrite = MediaFrameWriter.prototype.write;
+MediaFrameWriter.prototype.write = function timedWrite(this: MediaFrameWriter, ...args: Parameters<MediaFrameWriter['write']>) {
+  originalWrite.apply(this, args);
+  const slot = sharedPacer.currentSlotTime;
+  const queued = this.socket.writableLength;
+  if (queued > maxQueuedBytes) maxQueuedBytes = queued;
+  if (!Number.isNaN(slot)) {
+    const late = performance.now() - slot;
+    send.add(late);
+    if (trace && late > 5) {
+      const at = Math.floor((slot - traceOrigin) / 100) * 100;
+      trace.set(at, Math.max(trace.get(at) ?? 0, late));
     }
   }
-  return result;
-} as Send;
+};
 
 function streamSidOf(call: CallResult): string {
   const start = call.timeline.find((entry) => entry.dir === 'out' && entry.kind === 'start');

@@ -76,7 +76,11 @@ export function mulawEncode(samples: Int16Array): Uint8Array {
 }
 
 export function mulawDecode(bytes: Uint8Array): Int16Array {
-  const out = new Int16Array(bytes.length);
+  return mulawDecodeInto(bytes, new Int16Array(bytes.length));
+}
+
+/** Decodes into `out` (at least bytes.length long), for a caller that reuses one buffer every 20 ms. */
+export function mulawDecodeInto(bytes: Uint8Array, out: Int16Array): Int16Array {
   for (let i = 0; i < bytes.length; i++) out[i] = MULAW_DECODE[bytes[i]!]!;
   return out;
 }

@@ -18,13 +18,20 @@ const LITTLE_ENDIAN_HOST = endianness() === 'LE';
  */
 const spareBuffers: Buffer[] = [];
 const MAX_SPARE_BUFFERS = 64;
+/** The samples view of each write buffer, made once: a view per write was garbage too. */
+const samplesViews = new WeakMap<Buffer, Int16Array>();
 
 function takeBuffer(): Buffer {
-  return spareBuffers.pop() ?? Buffer.allocUnsafe(BUFFER_BYTES);
+  const spare = spareBuffers.pop();
+  if (spare) return spare;
+  // Larger than Node's pool slab, so it owns its memory from offset 0: the view is aligned.
+  const buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  samplesViews.set(buffer, new Int16Array(buffer.buffer, buffer.byteOffset, BUFFER_BYTES / 2));
+  return buffer;
 }
 
 function giveBack(buffer: Buffer): void {
-  if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
+  if (spareBuffers.length < MAX_SPARE_BUFFERS && samplesViews.has(buffer)) spareBuffers.push(buffer);
 }
 
 function header(sampleRate: number, channels: number, dataBytes: number): Buffer {
@@ -58,6 +65,7 @@ function header(sampleRate: number, channels: number, dataBytes: number): Buffer
  */
 export class WavWriter {
   private buffer = takeBuffer();
+  private bufferSamples = samplesViews.get(this.buffer)!;
   private used = HEADER_BYTES;
   private fileOffset = 0;
   private dataBytes = 0;
@@ -100,18 +108,17 @@ export class WavWriter {
         `WavWriter: ${samples.length} samples is not a whole number of ${this.channels}-channel frames`,
       );
     }
-    const bytes = LITTLE_ENDIAN_HOST
-      ? new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength)
-      : toLittleEndian(samples);
+    // Samples go in through an Int16Array view of the buffer (offsets stay even: the header is 44 bytes).
+    const le = LITTLE_ENDIAN_HOST ? samples : toLittleEndian(samples);
     let from = 0;
-    while (from < bytes.length) {
-      const n = Math.min(bytes.length - from, BUFFER_BYTES - this.used);
-      this.buffer.set(bytes.subarray(from, from + n), this.used);
-      this.used += n;
+    while (from < le.length) {
+      const n = Math.min(le.length - from, (BUFFER_BYTES - this.used) / 2);
+      this.bufferSamples.set(n === le.length ? le : le.subarray(from, from + n), this.used / 2);
+      this.used += n * 2;
       from += n;
       if (this.used === BUFFER_BYTES) this.flush();
     }
-    this.dataBytes += bytes.length;
+    this.dataBytes += le.length * 2;
   }
 
   private flush(): void {
@@ -120,6 +127,7 @@ export class WavWriter {
     const length = this.used;
     const position = this.fileOffset;
     this.buffer = takeBuffer();
+    this.bufferSamples = samplesViews.get(this.buffer)!;
     this.used = 0;
     this.fileOffset += length;
     this.pending = this.pending.then(async () => {
@@ -155,10 +163,11 @@ export class WavWriter {
   }
 }
 
-function toLittleEndian(samples: Int16Array): Uint8Array {
-  const out = Buffer.alloc(samples.length * 2);
-  for (let i = 0; i < samples.length; i++) out.writeInt16LE(samples[i]!, i * 2);
-  return out;
+/** On a big-endian host: the samples with their bytes swapped, so that in memory they read as little-endian. */
+function toLittleEndian(samples: Int16Array): Int16Array {
+  const bytes = Buffer.alloc(samples.length * 2);
+  for (let i = 0; i < samples.length; i++) bytes.writeInt16LE(samples[i]!, i * 2);
+  return new Int16Array(bytes.buffer, bytes.byteOffset, samples.length);
 }
 
 /** Writes a whole mono PCM buffer as a WAV file (parent folders created). */

@@ -55,7 +55,8 @@ export class CallRecorder {
     this.stereo.frame(caller, bot, samplesPerFrame);
     if (this.replyOpening && bot) {
       if (this.reply) this.reply.write(bot);
-      else this.pendingReplyFrames.push(bot);
+      // The session reuses its frame every slot.
+      else this.pendingReplyFrames.push(bot.slice());
     }
   }
 

@@ -182,15 +182,31 @@ export class Timeline {
     if (run && run.until !== undefined && message.t - run.until <= MEDIA_RUN_GAP_MS) {
       run.until = message.t;
       run.count = (run.count ?? 1) + 1;
-      // Outbound frames are one per slot, so their span is audio time; inbound spans are just arrival times.
-      run.summary = message.dir === 'out' ? `media ×${run.count} (${Math.round(run.until - run.t + 20)}ms)` : `media ×${run.count}`;
       return;
     }
-    const entry: TimelineEntry = { t: message.t, dir: message.dir, kind: 'media', summary: 'media ×1', until: message.t, count: 1 };
+    const entry = mediaRunEntry(message.t, message.dir);
     if (message.data !== null) entry.data = forReport(message.data);
     this.openRuns[message.dir] = entry;
     this.record(entry);
   }
+}
+
+/**
+ * An entry for a run of media frames. Its summary is a getter, worked out when a report
+ * reads it: rewriting a string on every frame was garbage fifty times a second per call.
+ */
+function mediaRunEntry(t: number, dir: 'in' | 'out' | 'local'): TimelineEntry {
+  return {
+    t,
+    dir,
+    kind: 'media',
+    // Outbound frames are one per slot, so their span is audio time; inbound spans are just arrival times.
+    get summary(): string {
+      return dir === 'out' ? `media ×${this.count} (${Math.round(this.until! - t + 20)}ms)` : `media ×${this.count}`;
+    },
+    until: t,
+    count: 1,
+  };
 }
 
 /** Keeps a media message's shape but not its audio: reports and matchers never need the bytes. */

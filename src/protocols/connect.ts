@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { formatMs } from '../clock/duration.ts';
 import { guardSocket, MAX_MESSAGE_BYTES, type ConnectionPolicy } from './guard.ts';
 import { redactUrl } from './redact.ts';
+import { captureRawSocket } from './ws-frame.ts';
 import { CallRefusedError, CallSetupError } from './session.ts';
 
 /** How wss:// and https:// certificates are checked: by default against the system's CAs. */
@@ -53,6 +54,7 @@ export function openSocket(url: string, options: OpenOptions): Promise<WebSocket
       reject(new CallSetupError(`cannot dial ${shown}: ${(error as Error).message}`));
       return;
     }
+    captureRawSocket(socket);
     const fail = (message: string, status?: number) => {
       socket.removeAllListeners();
       socket.on('error', () => {});

@@ -22,6 +22,7 @@ export interface CallSink {
    * Called once per 20 ms pacer slot while the call is up, with the audio of that slot at
    * the session's `audioRate`: what the caller sent (null when nothing was sent) and what
    * the caller heard of the bot (null when nothing was playing). `t` is the slot's time.
+   * The arrays may be reused for the next slot: copy what you keep.
    */
   frame(t: number, caller: Int16Array | null, bot: Int16Array | null): void;
 }

@@ -19,12 +19,18 @@ test('the buffer plays 160 bytes a slot and releases a mark only after the audio
   assert.equal(buffer.pushMark('after-audio', 0), false);
   buffer.pushAudio(new Uint8Array(160).fill(2));
   assert.equal(buffer.bufferedMs, 70);
-  const frames = [buffer.playFrame(), buffer.playFrame(), buffer.playFrame(), buffer.playFrame(), buffer.playFrame()];
-  assert.deepEqual(frames.map((f) => f.marks.map((m) => m.name)), [[], [], [], ['after-audio'], []]);
+  // A played frame is valid until the next playFrame: keep copies.
+  const frames = Array.from({ length: 5 }, () => {
+    const played = buffer.playFrame();
+    return { marks: played.marks.map((m) => m.name), audio: played.audio ? [...played.audio] : null };
+  });
+  assert.deepEqual(frames.map((f) => f.marks), [[], [], [], ['after-audio'], []]);
   assert.deepEqual(frames.map((f) => f.audio?.[0] ?? null), [1, 1, 1, 2, null]);
   // 400 bytes = 2.5 frames: the third frame is half audio, half μ-law silence.
   assert.equal(frames[2]!.audio![79], 1);
   assert.equal(frames[2]!.audio![80], 0xff);
+  assert.equal(frames[3]!.audio!.length, 160);
+  assert.equal(frames[3]!.audio![159], 2);
   assert.equal(buffer.hasAudio(), false);
 });
 

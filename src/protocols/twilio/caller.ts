@@ -10,11 +10,13 @@
 import type WebSocket from 'ws';
 import type { RawData } from 'ws';
 import { performance } from 'node:perf_hooks';
-import { mulawDecode, mulawEncode } from '../../audio/g711.ts';
+import { mulawDecodeInto, mulawEncode } from '../../audio/g711.ts';
 import type { Prompt } from '../../audio/types.ts';
 import { sharedPacer, type Pacer } from '../../clock/pacer.ts';
 import { Keypad } from '../keypad.ts';
 import { openSocket } from '../connect.ts';
+import { rawSocketOf } from '../ws-frame.ts';
+import { MediaFrameWriter } from './media-frame.ts';
 import { redactUrl } from '../redact.ts';
 import { CallRefusedError, CallSetupError, type CallClock, type CallerSession, type CallSetup, type CallSink, type PlayResult } from '../session.ts';
 import { newSid } from './ids.ts';
@@ -42,7 +44,8 @@ import { callWebhook } from './webhook.ts';
 
 export type { TwilioOptions } from './options.ts';
 
-const SILENCE_PAYLOAD = Buffer.alloc(BYTES_PER_FRAME, 0xff).toString('base64');
+/** base64 of 20 ms of μ-law silence, as the bytes that go into the frame. */
+const SILENCE_PAYLOAD = Buffer.from(Buffer.alloc(BYTES_PER_FRAME, 0xff).toString('base64'), 'latin1');
 /** The first few of each rule are recorded in full; a bot that repeats one on every frame would flood the report. */
 const VIOLATIONS_PER_RULE = 5;
 /**
@@ -53,9 +56,9 @@ const STOP_IN_FLIGHT_MS = 250;
 /** How long a hang-up waits for the stream-stopped status callback to be answered. */
 const CALLBACK_WAIT_MS = 2_000;
 
-/** A prompt cut into frames once: the base64 payloads to send and the PCM to record. */
+/** A prompt cut into frames once: the base64 payloads to send (as bytes) and the PCM to record. */
 interface EncodedPrompt {
-  payloads: string[];
+  payloads: Buffer[];
   pcm: Int16Array[];
 }
 const encodedPrompts = new WeakMap<Prompt, EncodedPrompt>();
@@ -65,13 +68,13 @@ function encodePrompt(prompt: Prompt): EncodedPrompt {
   if (cached) return cached;
   const samples = prompt.samples;
   const frameCount = Math.max(1, Math.ceil(samples.length / BYTES_PER_FRAME));
-  const payloads: string[] = [];
+  const payloads: Buffer[] = [];
   const pcm: Int16Array[] = [];
   for (let i = 0; i < frameCount; i++) {
     const frame = new Int16Array(BYTES_PER_FRAME);
     frame.set(samples.subarray(i * BYTES_PER_FRAME, (i + 1) * BYTES_PER_FRAME));
     pcm.push(frame);
-    payloads.push(Buffer.from(mulawEncode(frame)).toString('base64'));
+    payloads.push(Buffer.from(Buffer.from(mulawEncode(frame)).toString('base64'), 'latin1'));
   }
   const encoded = { payloads, pcm };
   encodedPrompts.set(prompt, encoded);
@@ -120,6 +123,8 @@ export class TwilioCallerSession implements CallerSession {
   private chunk = 0;
   private streamStartedAt = 0;
   private readonly media: ReturnType<typeof mediaTemplate>;
+  /** Media frames go straight onto the socket: the hot path (see ws-frame.ts). */
+  private mediaWriter: MediaFrameWriter | null = null;
   private readonly playback = new PlaybackBuffer();
   private readonly plays: Playing[] = [];
   private readonly keypad = new Keypad();
@@ -145,6 +150,8 @@ export class TwilioCallerSession implements CallerSession {
   /** Whether the current slot's caller frame went out on the socket. */
   private sentThisSlot = false;
   private readonly speechEnds: SpeechEndWatch[] = [];
+  /** The bot audio of the current slot as PCM, reused every slot (CallSink.frame says: copy to keep). */
+  private readonly heard = new Int16Array(BYTES_PER_FRAME);
 
   constructor(
     private readonly setup: CallSetup,
@@ -195,6 +202,8 @@ export class TwilioCallerSession implements CallerSession {
       throw error;
     }
     this.socket = socket;
+    const raw = rawSocketOf(socket);
+    if (raw) this.mediaWriter = new MediaFrameWriter(this.ids.streamSid, raw);
     if (NetworkShaper.needed(this.options.network)) this.shaper = new NetworkShaper(socket, this.options.network);
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     socket.on('close', (code, reason) => this.onClose(code, reason.toString()));
@@ -383,14 +392,16 @@ export class TwilioCallerSession implements CallerSession {
   private tick(slotTime: number): void {
     const t = slotTime - this.clock.origin;
     const callerPcm = this.sendCallerFrame(slotTime, t);
-    this.keypad.tick((digit) => {
-      const message = dtmfMessage(++this.sequenceNumber, this.ids.streamSid, digit);
-      this.send(message, 'dtmf', JSON.parse(message));
-    });
+    this.keypad.tick(this.sendDigit);
     const played = this.playback.playFrame();
     for (const mark of played.marks) this.echoMark(mark.name, mark.sentAt, false);
-    this.sink.frame(t, callerPcm, played.audio ? mulawDecode(played.audio) : null);
+    this.sink.frame(t, callerPcm, played.audio ? mulawDecodeInto(played.audio, this.heard) : null);
   }
+
+  private readonly sendDigit = (digit: string): void => {
+    const message = dtmfMessage(++this.sequenceNumber, this.ids.streamSid, digit);
+    this.send(message, 'dtmf', JSON.parse(message));
+  };
 
   private sendCallerFrame(slotTime: number, t: number): Int16Array | null {
     const pcm = this.produceCallerFrame(slotTime, t);
@@ -423,7 +434,7 @@ export class TwilioCallerSession implements CallerSession {
   private produceCallerFrame(slotTime: number, t: number): Int16Array | null {
     this.sentThisSlot = false;
     const playing = this.plays[0];
-    let payload = SILENCE_PAYLOAD;
+    let payload: Buffer = SILENCE_PAYLOAD;
     let pcm: Int16Array | null = null;
     if (playing) {
       if (playing.index === 0) {
@@ -443,9 +454,11 @@ export class TwilioCallerSession implements CallerSession {
     }
     if (!this.sendsInbound) return pcm;
     const timestamp = Math.round(slotTime - this.streamStartedAt);
-    const frame = this.media(++this.sequenceNumber, ++this.chunk, timestamp, payload);
-    if (this.shaper) this.shaper.send(frame, true);
-    else this.socket!.send(frame);
+    const sequenceNumber = ++this.sequenceNumber;
+    const chunk = ++this.chunk;
+    if (this.shaper) this.shaper.send(this.media(sequenceNumber, chunk, timestamp, payload.toString('latin1')), true);
+    else if (this.mediaWriter && this.socket!.readyState === this.socket!.OPEN) this.mediaWriter.write(sequenceNumber, chunk, timestamp, payload);
+    else this.socket!.send(this.media(sequenceNumber, chunk, timestamp, payload.toString('latin1')));
     // Through a shaper the frame leaves later, on the shaper's schedule: keep the slot time.
     this.sentThisSlot = this.shaper === null;
     this.sink.wire({ t, dir: 'out', kind: 'media', data: null });

@@ -26,9 +26,17 @@ export interface PlayedFrame {
   marks: QueuedMark[];
 }
 
+const NO_MARKS: QueuedMark[] = [];
+
 export class PlaybackBuffer {
   private readonly queue: (QueuedMark | QueuedAudio)[] = [];
   private bufferedBytes = 0;
+  /**
+   * What playFrame returns, reused every slot (fifty times a second per call, allocation
+   * adds up): valid until the next playFrame, copy what you keep.
+   */
+  private readonly frame = new Uint8Array(BYTES_PER_FRAME);
+  private readonly played: PlayedFrame = { audio: null, marks: NO_MARKS };
 
   get bufferedMs(): number {
     return this.bufferedBytes / 8;
@@ -53,24 +61,32 @@ export class PlaybackBuffer {
 
   /**
    * Plays one 20 ms slot. Marks at the head were reached when the audio before them finished
-   * in an earlier slot, so they come out before this slot's audio is taken.
+   * in an earlier slot, so they come out before this slot's audio is taken. The result and
+   * its audio are valid until the next call.
    */
   playFrame(): PlayedFrame {
-    const marks = this.takeReachedMarks();
-    if (this.bufferedBytes === 0) return { audio: null, marks };
-    const frame = new Uint8Array(BYTES_PER_FRAME).fill(0xff);
+    const played = this.played;
+    played.marks = this.queue[0]?.kind === 'mark' ? this.takeReachedMarks() : NO_MARKS;
+    if (this.bufferedBytes === 0) {
+      played.audio = null;
+      return played;
+    }
+    const frame = this.frame;
     let filled = 0;
     while (filled < BYTES_PER_FRAME) {
       const head = this.queue[0];
       if (!head || head.kind === 'mark') break;
       const take = Math.min(BYTES_PER_FRAME - filled, head.bytes.length - head.offset);
-      frame.set(head.bytes.subarray(head.offset, head.offset + take), filled);
+      for (let i = 0; i < take; i++) frame[filled + i] = head.bytes[head.offset + i]!;
       head.offset += take;
       filled += take;
       this.bufferedBytes -= take;
       if (head.offset === head.bytes.length) this.queue.shift();
     }
-    return { audio: frame, marks };
+    // A short slot (audio ran out, or a mark follows) is padded with μ-law silence.
+    frame.fill(0xff, filled);
+    played.audio = frame;
+    return played;
   }
 
   /** Drops all queued audio; returns every pending mark (to echo now) and how much audio was dropped. */

@@ -1,0 +1,107 @@
+/**
+ * Frames written straight onto the socket (the media hot path) must be exactly what a
+ * WebSocket server accepts, carry the same text as the string template, keep their order
+ * with messages sent through ws, and use a fresh mask per frame.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import WebSocket, { WebSocketServer } from 'ws';
+import { allocTextFrame, frameHeaderBytes, maskFrame, rawSocketOf } from '../../src/protocols/ws-frame.ts';
+import { openSocket } from '../../src/protocols/connect.ts';
+import { MediaFrameWriter } from '../../src/protocols/twilio/media-frame.ts';
+import { mediaTemplate } from '../../src/protocols/twilio/messages.ts';
+
+async function server(t: { after(fn: () => unknown): void }): Promise<{ url: string; received: Promise<WebSocket> }> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 1 << 20 });
+  await once(wss, 'listening');
+  t.after(() => {
+    for (const client of wss.clients) client.terminate();
+    return new Promise((resolve) => wss.close(resolve));
+  });
+  const { port } = wss.address() as { port: number };
+  const received = once(wss, 'connection').then(([socket]) => socket as WebSocket);
+  return { url: `ws://127.0.0.1:${port}/`, received };
+}
+
+/** A client opened by convotest's openSocket, the server's side of it, and the socket under the client. */
+async function connected(t: { after(fn: () => unknown): void }) {
+  const { url, received } = await server(t);
+  const client = await openSocket(url, { timeoutMs: 5000 });
+  t.after(() => client.terminate());
+  client.resume();
+  const bot = await received;
+  const raw = rawSocketOf(client);
+  assert.ok(raw, 'the socket under the WebSocket is known after the upgrade');
+  return { client, bot, raw };
+}
+
+function collect(socket: WebSocket, count: number): Promise<string[]> {
+  return new Promise((resolve) => {
+    const texts: string[] = [];
+    socket.on('message', (data, isBinary) => {
+      assert.equal(isBinary, false, 'a text frame');
+      texts.push((data as Buffer).toString('utf8'));
+      if (texts.length === count) resolve(texts);
+    });
+  });
+}
+
+/** Undoes the mask of a frame from MediaFrameWriter.frame, giving back the payload text. */
+function unmasked(frame: Buffer): string {
+  const copy = Buffer.from(frame);
+  maskFrame(copy); // XOR twice is the identity
+  const length = copy[1]! & 0x7f;
+  return copy.subarray((length < 126 ? 2 : length === 126 ? 4 : 10) + 4).toString('utf8');
+}
+
+test('media frames written on the raw socket arrive as the template text, in order with ws.send', async (t) => {
+  const { client, bot, raw } = await connected(t);
+
+  const streamSid = 'MZ0123456789abcdef0123456789abcdef';
+  const writer = new MediaFrameWriter(streamSid, raw);
+  const template = mediaTemplate(streamSid);
+  const payloads = ['', '/w==', Buffer.alloc(160, 0x7f).toString('base64')];
+  const cases: [number, number, number, string][] = [
+    [1, 1, 0, payloads[2]!],
+    [9, 10, 99, payloads[1]!],
+    [123456, 654321, -20, payloads[0]!],
+    [2 ** 31, 7, 1_000_000_007, payloads[2]!],
+  ];
+  const arriving = collect(bot, cases.length + 1);
+  const [first, ...rest] = cases;
+  writer.write(first![0], first![1], first![2], Buffer.from(first![3], 'latin1'));
+  client.send('{"event":"mark","between":true}');
+  for (const [seq, chunk, ts, payload] of rest) writer.write(seq, chunk, ts, Buffer.from(payload, 'latin1'));
+
+  const texts = await arriving;
+  const expected = cases.map(([seq, chunk, ts, payload]) => template(seq, chunk, ts, payload));
+  assert.deepEqual(texts, [expected[0], '{"event":"mark","between":true}', ...expected.slice(1)]);
+  for (const text of texts) JSON.parse(text);
+});
+
+test('every frame has its own mask, and unmasks to the template text', () => {
+  const writer = new MediaFrameWriter('MZx', { write: () => true } as never);
+  const payload = Buffer.from(Buffer.alloc(160, 1).toString('base64'), 'latin1');
+  const frames = Array.from({ length: 50 }, (_, i) => writer.frame(i + 1, i + 1, i * 20, payload));
+  const masks = new Set(frames.map((frame) => frame.subarray(frameHeaderBytes(frame.length) - 4, frameHeaderBytes(frame.length)).toString('hex')));
+  assert.ok(masks.size >= 49, `masks repeat: ${masks.size} distinct in 50 frames`);
+  assert.equal(frames[0]![0], 0x81, 'FIN + text');
+  assert.equal(frames[0]![1]! & 0x80, 0x80, 'masked, as a client must');
+  assert.equal(unmasked(frames[3]!), mediaTemplate('MZx')(4, 4, 60, payload.toString('latin1')));
+});
+
+test('frames of every length encoding are accepted by a WebSocket server', async (t) => {
+  const { bot, raw } = await connected(t);
+  const lengths = [0, 1, 125, 126, 65535, 65536, 70001];
+  const arriving = collect(bot, lengths.length);
+  const texts = lengths.map((n, i) => 'abcdefghij'.repeat(Math.ceil(n / 10) + 1).slice(i, i + n));
+  for (const text of texts) {
+    const frame = allocTextFrame(text.length);
+    frame.write(text, frameHeaderBytes(text.length), 'latin1');
+    maskFrame(frame);
+    raw.write(frame);
+  }
+  assert.deepEqual((await arriving).map((text) => text.length), lengths);
+  assert.deepEqual(await arriving, texts);
+});
