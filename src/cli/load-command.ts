@@ -40,6 +40,7 @@ export interface LoadFlags {
   ttsCache?: string;
   threshold?: string[];
   audio: boolean;
+  priority: boolean;
   maxCallDuration?: number;
   idleTimeout?: number;
   ca?: string;
@@ -168,6 +169,7 @@ export async function loadCommand(paths: string[], flags: LoadFlags): Promise<nu
       shard: shard as Shard | undefined,
       windowMs: flags.window,
       keepPassedTimelines: flags.keepTimelines,
+      favourPacing: flags.priority,
       onProgress: progress.onProgress,
       progressEveryMs: progress.everyMs,
       limits,

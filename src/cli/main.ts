@@ -85,6 +85,7 @@ program
   .option('--tag <tag>', 'use only calls with this tag; repeat for any of several', collect)
   .option('--threshold <expr>', 'fail the load (exit 99) when a metric breaches this, e.g. "responseLatency: p(95) < 900ms"; repeatable', (value: string, previous: string[] = []) => [...previous, value])
   .option('--no-audio', 'do not save call and reply WAVs')
+  .option('--no-priority', "leave thread priorities alone (by default, on Linux, the pacing thread is favoured over convotest's own helper threads)")
   .option('--max-call-duration <duration>', 'hang up and fail any call still running after this long', durationFlag)
   .option('--idle-timeout <duration>', 'fail a call when the bot sends nothing this long; 0 = off', durationOrOffFlag)
   .option('--ca <file>', 'also trust this PEM CA certificate for wss:// and https:// targets')

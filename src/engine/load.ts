@@ -7,6 +7,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { favourPacingThread } from '../clock/priority.ts';
 import type { Prompt } from '../audio/types.ts';
 import type { CallSpec, Suite } from '../suite/model.ts';
 import { runCall } from './call-runner.ts';
@@ -37,6 +38,8 @@ export interface LoadOptions extends Omit<RunOptions, 'workers' | 'policy' | 'fa
   progressEveryMs?: number;
   /** Keep the timelines of passed calls in the report too (off: a load has thousands of calls). */
   keepPassedTimelines?: boolean;
+  /** Give the pacing (main) thread the CPU before the process's helper threads (default on; see clock/priority.ts). */
+  favourPacing?: boolean;
 }
 
 interface Template {
@@ -68,6 +71,7 @@ export async function runLoad(options: LoadOptions, plan?: Awaited<ReturnType<ty
   const started = Date.now();
   const origin = performance.now();
   const stalls = watchStalls();
+  const priority = options.favourPacing === false ? null : favourPacingThread();
   const counts = { started: 0, inFlight: 0, peakInFlight: 0, passed: 0, failed: 0 };
   let recent: number[] = [];
   const report = (done: boolean) => {
@@ -123,6 +127,7 @@ export async function runLoad(options: LoadOptions, plan?: Awaited<ReturnType<ty
     while (running.size > 0) await Promise.all(running);
   } finally {
     if (progressTimer) clearInterval(progressTimer);
+    priority?.release();
     await resolver.close();
   }
   report(true);
