@@ -8,16 +8,21 @@
  *   ← { type: 'arm' }      (the next connection's first frames are timed for the startup test)
  *   ← { type: 'first' }    → { type: 'first', connectedAt, firstMediaAt }
  *
- * Messages are read with string searches, not JSON.parse: at 1000 calls the bot takes 50 000
- * frames a second on a 2-core machine, and its CPU is CPU the runner does not get.
+ * Messages are read as bytes, with byte searches rather than strings and JSON.parse, on a bare
+ * WebSocket server (bot-socket.ts): at 1000 calls the bot takes 50 000 frames a second on a
+ * 2-core machine, and its CPU is CPU the runner does not get.
  */
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { startBenchServer, type BenchConnection } from './bot-socket.ts';
 import { mulawEncode } from '../src/audio/g711.ts';
 import { monoNow } from './clock.ts';
 import { Histogram } from './histogram.ts';
 import { REPLY_DELAY_MS, REPLY_MS, SILENT_PAYLOAD, SLOT_MS, tone } from './call-shape.ts';
 
 const REPLY_CHUNK_BYTES = 1600; // 200 ms per media message
+const MEDIA_PREFIX = Buffer.from('{"event":"media"', 'latin1');
+const PAYLOAD_KEY = Buffer.from('"payload":"', 'latin1');
+const SILENT_BYTES = Buffer.from(SILENT_PAYLOAD, 'latin1');
+const QUOTE = 0x22;
 const replyPayloads: string[] = [];
 {
   const bytes = mulawEncode(tone(REPLY_MS));
@@ -58,28 +63,23 @@ class BenchCall {
   private done = false;
   private readonly timed: boolean;
 
-  constructor(private readonly socket: WebSocket) {
+  constructor(private readonly socket: BenchConnection) {
     this.timed = armed;
     armed = false;
     if (this.timed) first = { connectedAt: monoNow(), firstMediaAt: NaN };
     open.add(this);
-    socket.on('message', (data, isBinary) => this.receive(data, isBinary));
-    socket.on('close', () => this.finish());
-    socket.on('error', () => this.finish());
   }
 
-  private receive(data: RawData, isBinary: boolean): void {
-    const at = monoNow();
-    if (isBinary) return;
-    const text = (data as Buffer).toString('latin1');
-    if (text.startsWith('{"event":"media"')) return this.media(text, at);
-    if (text.startsWith('{"event":"start"') || text.includes('"event":"start"')) {
+  receive(bytes: Buffer, at: number): void {
+    if (bytes.compare(MEDIA_PREFIX, 0, MEDIA_PREFIX.length, 0, MEDIA_PREFIX.length) === 0) return this.media(bytes, at);
+    const text = bytes.toString('utf8');
+    if (text.includes('"event":"start"')) {
       const message = JSON.parse(text) as { streamSid?: string; start?: { streamSid?: string } };
       this.streamSid = message.start?.streamSid ?? message.streamSid ?? '';
     }
   }
 
-  private media(text: string, at: number): void {
+  private media(bytes: Buffer, at: number): void {
     if (this.timed && Number.isNaN(first!.firstMediaAt)) first!.firstMediaAt = at;
     if (this.frames === this.arrivals.length) {
       const grown = new Float64Array(this.arrivals.length * 2);
@@ -87,8 +87,9 @@ class BenchCall {
       this.arrivals = grown;
     }
     this.arrivals[this.frames++] = at;
-    const payloadAt = text.indexOf('"payload":"') + 11;
-    const silent = text.startsWith(SILENT_PAYLOAD, payloadAt) && text.charCodeAt(payloadAt + SILENT_PAYLOAD.length) === 34;
+    const payloadAt = bytes.indexOf(PAYLOAD_KEY) + PAYLOAD_KEY.length;
+    const end = payloadAt + SILENT_BYTES.length;
+    const silent = end < bytes.length && bytes.compare(SILENT_BYTES, 0, SILENT_BYTES.length, payloadAt, end) === 0 && bytes[end] === QUOTE;
     if (!silent) this.speaking = true;
     else if (this.speaking) {
       // The first silent frame after the tone: the caller's speech ended at this frame's slot.
@@ -102,7 +103,7 @@ class BenchCall {
   }
 
   private reply(endOfSpeechAt: number): void {
-    if (this.socket.readyState !== this.socket.OPEN) return;
+    if (!this.socket.open) return;
     const sid = JSON.stringify(this.streamSid);
     const sentAt = monoNow();
     for (const payload of replyPayloads) this.socket.send(`{"event":"media","streamSid":${sid},"media":{"payload":"${payload}"}}`);
@@ -133,12 +134,14 @@ class BenchCall {
   }
 }
 
-const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, backlog: 4096 });
-server.on('connection', (socket) => new BenchCall(socket));
-server.once('listening', () => {
-  const { port } = server.address() as { port: number };
-  process.send!({ type: 'ready', url: `ws://127.0.0.1:${port}/bench` });
+const { url } = await startBenchServer({
+  now: monoNow,
+  connection: (socket) => {
+    const call = new BenchCall(socket);
+    return { message: (bytes, at) => call.receive(bytes, at), close: () => call.finish() };
+  },
 });
+process.send!({ type: 'ready', url });
 
 process.on('message', (message: { type: string }) => {
   if (message.type === 'report') {
@@ -154,3 +157,5 @@ process.on('message', (message: { type: string }) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
+// Exit normally on SIGTERM, so a --cpu-prof profile gets written.
+process.on('SIGTERM', () => process.exit(0));

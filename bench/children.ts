@@ -9,7 +9,7 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 function spawnTs(script: string, args: string[]): ChildProcess {
   // BENCH_CPU_PROF=<dir>: each child writes a V8 CPU profile there (for finding what a frame costs).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  return spawn(process.execPath, ['--expose-gc', ...profile, '--import', 'tsx', here(script), ...args], {
+  return spawn(process.execPath, ['--expose-gc', ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...profile, '--import', 'tsx', here(script), ...args], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
