@@ -15,6 +15,7 @@ import { mulawDecode, mulawEncode } from '../src/audio/g711.ts';
 import { arrivals } from '../src/engine/load-schedule.ts';
 import { REPLY_MS, tone, TONE_MS } from './call-shape.ts';
 import { Histogram } from './histogram.ts';
+import { startProcessMeter } from './process-meter.ts';
 import type { RunnerCall, RunnerConfig, RunnerReport } from './protocol.ts';
 
 const config = JSON.parse(process.argv[2]!) as RunnerConfig;
@@ -147,34 +148,15 @@ class BaselineCall {
   }
 }
 
-let rssPeak = 0;
-const sampleRss = () => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss()));
-global.gc?.();
-const rssBefore = process.memoryUsage.rss();
-const sampler = setInterval(sampleRss, 100);
-const cpuStart = process.cpuUsage();
-const wallStart = performance.now();
+const meter = startProcessMeter();
 
 const calls: Promise<RunnerCall>[] = [];
 for (const arrival of arrivals({ rate: config.rate, rampMs: 0, calls: config.calls })) {
-  const wait = arrival.at - (performance.now() - wallStart);
+  const wait = arrival.at - (performance.now() - meter.startedAt);
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   calls.push(new BaselineCall(config.botUrl).done);
 }
 const results = await Promise.all(calls);
 
-sampleRss();
-clearInterval(sampler);
-const cpu = process.cpuUsage(cpuStart);
-const report: RunnerReport = {
-  type: 'result',
-  send: send.toJSON(),
-  calls: results,
-  cpuMs: (cpu.user + cpu.system) / 1000,
-  cpuSystemMs: cpu.system / 1000,
-  maxQueuedBytes,
-  rssBeforeBytes: rssBefore,
-  rssPeakBytes: rssPeak,
-  wallMs: performance.now() - wallStart,
-};
+const report: RunnerReport = { type: 'result', send: send.toJSON(), calls: results, maxQueuedBytes, ...meter.stop() };
 process.send!(report, () => process.exit(0));

@@ -1,21 +1,23 @@
 /**
  * The convotest side of the benchmark, in its own process: the real load engine (real
  * suite loader, runCall, Twilio caller session on the shared pacer, timeline, recorder,
- * metrics) against the bench bot. The only addition is a wrapper around the media frame
- * writer that times each outbound frame against the pacer slot it belongs to.
+ * metrics) against the bench bot. The only addition is a wrapper around the session's send
+ * that times each outbound media frame against the pacer slot it belongs to.
  *
  * Usage (by bench/run.ts): node --import tsx bench/runner.ts '<RunnerConfig JSON>'
  */
 import { writeFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sharedPacer } from '../src/clock/pacer.ts';
 import { runLoad } from '../src/engine/load.ts';
-import { MediaFrameWriter } from '../src/protocols/twilio/media-frame.ts';
+import { TwilioCallerSession } from '../src/protocols/twilio/caller.ts';
 import type { CallResult } from '../src/engine/results.ts';
 import { loadSuiteFile } from '../src/suite/index.ts';
 import { benchSuiteYaml } from './call-shape.ts';
 import { Histogram } from './histogram.ts';
+import { startProcessMeter } from './process-meter.ts';
 import type { RunnerCall, RunnerConfig, RunnerReport } from './protocol.ts';
 
 const config = JSON.parse(process.argv[2]!) as RunnerConfig;
@@ -24,12 +26,17 @@ let maxQueuedBytes = 0;
 /** BENCH_TRACE=1: when frames left late, printed at the end (for finding stalls). */
 const trace = process.env.BENCH_TRACE ? new Map<number, number>() : null;
 
-// Media frames go straight onto the socket (src/protocols/ws-frame.ts): time each one there.
-const originalWrite = MediaFrameWriter.prototype.write;
-MediaFrameWriter.prototype.write = function timedWrite(this: MediaFrameWriter, ...args: Parameters<MediaFrameWriter['write']>) {
-  originalWrite.apply(this, args);
+// Everything the caller sends leaves through its session's `out` (src/protocols/twilio/caller.ts),
+// a whole frame written on the socket; time each media frame when that write returns. (Wrapping
+// net.Socket#write instead slowed every socket write in the process enough to change the result.)
+type Out = (this: TwilioCallerSession, frame: Buffer, isMedia: boolean) => void;
+const sessionPrototype = TwilioCallerSession.prototype as unknown as { out: Out; raw: Socket | null };
+const originalOut = sessionPrototype.out;
+sessionPrototype.out = function timedOut(this: TwilioCallerSession, frame: Buffer, isMedia: boolean) {
+  originalOut.call(this, frame, isMedia);
+  if (!isMedia) return;
   const slot = sharedPacer.currentSlotTime;
-  const queued = this.socket.writableLength;
+  const queued = (this as unknown as { raw: Socket | null }).raw?.writableLength ?? 0;
   if (queued > maxQueuedBytes) maxQueuedBytes = queued;
   if (!Number.isNaN(slot)) {
     const late = performance.now() - slot;
@@ -53,13 +60,7 @@ await writeFile(suiteFile, benchSuiteYaml(config.botUrl, config.tonePath, config
 const suite = await loadSuiteFile(suiteFile);
 const calls: RunnerCall[] = [];
 
-let rssPeak = 0;
-const sampleRss = () => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss()));
-global.gc?.();
-const rssBefore = process.memoryUsage.rss();
-const sampler = setInterval(sampleRss, 100);
-const cpuStart = process.cpuUsage();
-const wallStart = performance.now();
+const meter = startProcessMeter();
 
 await runLoad({
   suites: [suite],
@@ -81,23 +82,10 @@ await runLoad({
   },
 });
 
-sampleRss();
-clearInterval(sampler);
+const cost = meter.stop();
 if (trace) {
   const late = [...trace].map(([at, ms]) => `${at}:${ms.toFixed(0)}`).join(' ');
   process.stderr.write(`[trace] frames over 5 ms late (ms since start:worst ms, per 100 ms): ${late}\n`);
 }
-const cpu = process.cpuUsage(cpuStart);
-const report: RunnerReport = {
-  type: 'result',
-  send: send.toJSON(),
-  calls,
-  cpuMs: (cpu.user + cpu.system) / 1000,
-  cpuSystemMs: cpu.system / 1000,
-  maxQueuedBytes,
-  rssBeforeBytes: rssBefore,
-  rssPeakBytes: rssPeak,
-  wallMs: performance.now() - wallStart,
-  pacer: { ...sharedPacer.stats },
-};
+const report: RunnerReport = { type: 'result', send: send.toJSON(), calls, maxQueuedBytes, ...cost, pacer: { ...sharedPacer.stats } };
 process.send!(report, () => process.exit(0));

@@ -1,6 +1,6 @@
 /**
  * The reference AudioCodes bot: a well-behaved Bot API (streaming mode) bot for the example
- * suites and the tests. Behaviour (documented in docs/audiocodes.md):
+ * suites and the tests. Behaviour (documented in README.md, "The AudioCodes reference bot"):
  * - accepts the session in the first offered format it supports (all of raw/lpcm16,
  *   raw/lpcm16_8, raw/lpcm16_24, raw/mulaw, wav/mulaw); refuses with session.error if none;
  * - on the `start` event: if its parameters hold `bargeIn: true` (or "true"), sends a config
@@ -107,7 +107,9 @@ class AudioCodesBotCall {
   private playingUntil = 0;
   private ear: TurnDetector | null = null;
   private decoder: StreamDecoder | null = null;
-  private heard = new Int16Array(0);
+  /** The ear's next 20 ms frame, filled across chunks (the caller's chunks need not be 20 ms). */
+  private readonly earFrame = new Int16Array(EAR_FRAME);
+  private earFill = 0;
   private spoke = false;
   private answered = true;
   private digits = '';
@@ -150,7 +152,7 @@ class AudioCodesBotCall {
           () => this.speechStopped(),
         );
         this.decoder = this.format ? new StreamDecoder(this.format) : null;
-        this.heard = new Int16Array(0);
+        this.earFill = 0;
         this.spoke = false;
         this.send({ type: 'userStream.started' });
         break;
@@ -206,12 +208,16 @@ class AudioCodesBotCall {
   private hear(bytes: Uint8Array): void {
     if (!this.decoder || !this.ear) return;
     const samples = this.decoder.push(bytes);
-    const joined = new Int16Array(this.heard.length + samples.length);
-    joined.set(this.heard);
-    joined.set(samples, this.heard.length);
-    let at = 0;
-    for (; at + EAR_FRAME <= joined.length; at += EAR_FRAME) this.ear.frame(joined.subarray(at, at + EAR_FRAME));
-    this.heard = joined.slice(at);
+    for (let at = 0; at < samples.length; ) {
+      const take = Math.min(EAR_FRAME - this.earFill, samples.length - at);
+      this.earFrame.set(samples.subarray(at, at + take), this.earFill);
+      this.earFill += take;
+      at += take;
+      if (this.earFill === EAR_FRAME) {
+        this.earFill = 0;
+        this.ear.frame(this.earFrame);
+      }
+    }
   }
 
   private speechStarted(): void {

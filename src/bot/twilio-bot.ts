@@ -57,6 +57,8 @@ export async function startTwilioBot(options: { port?: number; host?: string } =
   const server = new WebSocketServer({ server: http, perMessageDeflate: false });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
+    // ws hands the http server's errors to the WebSocketServer too: without a listener there it would throw.
+    server.once('error', reject);
     http.listen(options.port ?? 0, host, resolve);
   });
   server.on('connection', (socket) => new TwilioBotCall(socket, voice, chunksOf));
@@ -101,20 +103,23 @@ class TwilioBotCall {
     socket.on('error', () => this.cleanup());
   }
 
+  /** Anything it cannot use is ignored: `convotest bot` may face any client, and must not fall over. */
   private receive(text: string): void {
-    let message: Record<string, any>;
+    let parsed: unknown;
     try {
-      message = JSON.parse(text);
+      parsed = JSON.parse(text);
     } catch {
       return;
     }
+    if (typeof parsed !== 'object' || parsed === null) return;
+    const message = parsed as Record<string, any>;
     switch (message.event) {
       case 'start':
         this.streamSid = message.start?.streamSid ?? message.streamSid;
         this.later(THINK_MS, () => this.say(this.voice.greeting, 'greeting'));
         break;
       case 'media':
-        if (!this.hangingUp) this.ear.frame(mulawDecode(Buffer.from(message.media.payload, 'base64')));
+        if (!this.hangingUp && typeof message.media?.payload === 'string') this.ear.frame(mulawDecode(Buffer.from(message.media.payload, 'base64')));
         break;
       case 'mark':
         this.outstanding.delete(message.mark?.name);

@@ -93,31 +93,48 @@ const UNTRUSTED_CERTIFICATE = new Set([
 ]);
 
 function describeSocketError(url: string, error: NodeJS.ErrnoException, timeoutMs: number): string {
+  const reason = networkProblem(error, 'wss://');
+  if (reason !== undefined) return `cannot connect to ${url}: ${reason}`;
+  if (/timed out|timeout/i.test(error.message)) {
+    return `cannot connect to ${url}: no WebSocket handshake within ${formatMs(timeoutMs)} (limits.connect)`;
+  }
+  return `cannot connect to ${url}: ${error.message}`;
+}
+
+/**
+ * Why a connection to the bot failed, in words a user can act on, for the failures every
+ * connection shares (the WebSocket, and the voice webhook and status callbacks over HTTP):
+ * refused, unknown host, reset, and each way a TLS certificate is turned down. Undefined
+ * when the error is none of those; the caller words it.
+ */
+export function networkProblem(error: NodeJS.ErrnoException, scheme: 'wss://' | 'https://'): string | undefined {
   const code = error.code ?? '';
   if (UNTRUSTED_CERTIFICATE.has(code)) {
-    return `cannot connect to ${url}: its TLS certificate is not trusted (${error.message}); if a private CA signed it, pass that CA with --ca <file> (--insecure skips the check, for throwaway test setups only)`;
+    return `its TLS certificate is not trusted (${error.message}); if a private CA signed it, pass that CA with --ca <file> (--insecure skips the check, for throwaway test setups only)`;
   }
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
-    return `cannot connect to ${url}: its TLS certificate is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'}; renew it (--insecure skips the check, for throwaway test setups only)`;
+    return `its TLS certificate is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'}; renew it (--insecure skips the check, for throwaway test setups only)`;
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return `cannot connect to ${url}: its TLS certificate is for another host (${error.message}); dial the name the certificate was issued for`;
+    return `its TLS certificate is for another host (${error.message}); dial the name the certificate was issued for`;
   }
   if (code === 'EPROTO' || code.startsWith('ERR_SSL_')) {
-    return `cannot connect to ${url}: the TLS handshake failed (${error.message}); check that the bot really serves wss:// there`;
+    return `the TLS handshake failed (${opensslReason(error.message)}); check that the bot really serves ${scheme} there`;
   }
-  switch (error.code) {
+  switch (code) {
     case 'ECONNREFUSED':
-      return `cannot connect to ${url}: connection refused (is the bot running and listening there?)`;
+      return 'connection refused (is the bot running and listening there?)';
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return `cannot connect to ${url}: host not found`;
+      return 'host not found';
     case 'ECONNRESET':
-      return `cannot connect to ${url}: the connection was reset during the handshake`;
+      return 'the connection was reset';
     default:
-      if (/timed out|timeout/i.test(error.message)) {
-        return `cannot connect to ${url}: no WebSocket handshake within ${formatMs(timeoutMs)} (limits.connect)`;
-      }
-      return `cannot connect to ${url}: ${error.message}`;
+      return undefined;
   }
+}
+
+/** OpenSSL's one-line verdict ("wrong version number") out of the multi-line dump Node passes on. */
+function opensslReason(message: string): string {
+  return /SSL routines:[^:]*:([^:\n]+)/.exec(message)?.[1]?.trim() ?? message.split('\n')[0]!.trim();
 }

@@ -2,6 +2,16 @@
  * The first read of any bot text frame: JSON, and an object. What a protocol then requires
  * of the object is its own business; a frame that fails here is a violation, never a crash.
  */
+import type { RawData } from 'ws';
+
+/**
+ * The bytes of one received frame. ws hands a Buffer unless told otherwise; Buffer.from on it
+ * would copy every bot message for nothing.
+ */
+export function frameBytes(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+}
 
 export interface FrameProblem<Rule extends string = string> {
   kind: string;

@@ -5,6 +5,11 @@
 
 const SECRET_PARAM = /token|auth|key|secret|signature|password|pass|sig|jwt|credential/i;
 
+/** Whether a parameter or field of this name carries a credential (`token`, `apiKey`, …). */
+export function looksSecret(name: string): boolean {
+  return SECRET_PARAM.test(name);
+}
+
 /** A URL fit for reports and logs: no user:password, no secret-looking query values. */
 export function redactUrl(target: string): string {
   let url: URL;
@@ -35,7 +40,7 @@ export function redactSecretFields(data: unknown): unknown {
   if (!holdsSecret(data)) return data;
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data)) {
-    copy[key] = SECRET_PARAM.test(key) && (typeof value === 'string' || typeof value === 'number') ? '***' : redactSecretFields(value);
+    copy[key] = looksSecret(key) && (typeof value === 'string' || typeof value === 'number') ? '***' : redactSecretFields(value);
   }
   return copy;
 }
@@ -44,5 +49,5 @@ export function redactSecretFields(data: unknown): unknown {
 function holdsSecret(data: unknown): boolean {
   if (Array.isArray(data)) return data.some(holdsSecret);
   if (typeof data !== 'object' || data === null) return false;
-  return Object.entries(data).some(([key, value]) => (SECRET_PARAM.test(key) && (typeof value === 'string' || typeof value === 'number')) || holdsSecret(value));
+  return Object.entries(data).some(([key, value]) => (looksSecret(key) && (typeof value === 'string' || typeof value === 'number')) || holdsSecret(value));
 }

@@ -1,10 +1,11 @@
 /**
- * Client WebSocket text frames written straight onto the connection's socket, for the one
- * message a caller sends fifty times a second. `ws.send` is right for everything else, but
- * per frame it allocates an options object, a string-to-bytes copy, a header and a corked
- * two-buffer write; at a thousand calls that garbage is what makes the garbage collector
- * pause every stream. Here the caller writes the payload bytes into one buffer, which gets
- * its header and mask in place and goes out in one write.
+ * Client WebSocket text frames written straight onto the connection's socket. A caller sends
+ * a media message fifty times a second; per message `ws.send` allocates an options object, a
+ * string-to-bytes copy, a header and a corked two-buffer write, and at a thousand calls that
+ * garbage is what makes the garbage collector pause every stream. Here a message's bytes go
+ * into one buffer, which gets its header and mask in place and goes out in one write. `ws`
+ * still reads the connection and sends its own control frames (ping, pong, close) on the
+ * same socket; every write is whole, so the frames never interleave.
  *
  * The frames are exactly what `ws` would send: FIN + text opcode, the shortest length
  * encoding, and a fresh random 4-byte mask per frame (RFC 6455 §5.3), taken from a pool so
@@ -46,6 +47,15 @@ export function allocTextFrame(payloadBytes: number): Buffer {
   }
   maskPool.copy(frame, at - 4, maskAt, maskAt + 4);
   maskAt += 4;
+  return frame;
+}
+
+/** A whole masked text frame holding `text`: how every other message convotest sends goes out. */
+export function textFrame(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const frame = allocTextFrame(length);
+  frame.write(text, frameHeaderBytes(length), 'utf8');
+  maskFrame(frame);
   return frame;
 }
 

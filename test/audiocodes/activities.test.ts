@@ -6,28 +6,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { encodeSamples, mediaFormat } from '../../src/protocols/audiocodes/formats.ts';
-import { accept, Harness, startScriptedBot, tone, type BotConnection, type ScriptedBot } from './scripted-bot.ts';
-
-async function open(bot: ScriptedBot, options: Record<string, unknown> = {}): Promise<{ harness: Harness; connection: BotConnection }> {
-  const harness = new Harness(bot.url, options);
-  const connecting = harness.session.connect();
-  const connection = await bot.connection();
-  await accept(connection);
-  await connecting;
-  await connection.next('activities');
-  return { harness, connection };
-}
+import { openCall, sendPlayStream } from './helpers.ts';
+import { startScriptedBot, tone, type BotConnection, type ScriptedBot } from './scripted-bot.ts';
 
 /** The gateway's activities after the start event, flattened. */
 function sentActivities(connection: BotConnection): Record<string, any>[] {
   return connection.received.filter((m) => m.type === 'activities').flatMap((m) => m.activities as Record<string, any>[]).filter((a) => a.name !== 'start');
 }
 
+/** The bot says `ms` of tone in one play stream. */
 function sendPrompt(connection: BotConnection, streamId: string, ms: number): void {
-  const audio = encodeSamples(tone(16000, ms), mediaFormat('raw/lpcm16')!);
-  connection.send({ type: 'playStream.start', streamId, mediaFormat: 'raw/lpcm16', altText: 'Goodbye' });
-  connection.send({ type: 'playStream.chunk', streamId, audioChunk: Buffer.from(audio).toString('base64') });
-  connection.send({ type: 'playStream.stop', streamId });
+  sendPlayStream(connection, streamId, 'raw/lpcm16', encodeSamples(tone(16000, ms), mediaFormat('raw/lpcm16')!), undefined, 'Goodbye');
 }
 
 describe('AudioCodes activities', () => {
@@ -36,7 +25,7 @@ describe('AudioCodes activities', () => {
   after(() => bot.close());
 
   it('sends each key as a DTMF event activity, with a w as a pause', async () => {
-    const { harness, connection } = await open(bot);
+    const { harness, connection } = await openCall(bot);
     await harness.session.sendDtmf('1w#');
     await connection.next('activities', connection.indexOf('activities') + 2);
     const keys = sentActivities(connection);
@@ -52,7 +41,7 @@ describe('AudioCodes activities', () => {
   });
 
   it('spells the DTMF event as dtmfSpelling says', async () => {
-    const { harness, connection } = await open(bot, { dtmfSpelling: 'dtmf' });
+    const { harness, connection } = await openCall(bot, { dtmfSpelling: 'dtmf' });
     await harness.session.sendDtmf('5');
     const activity = (await connection.next('activities', connection.indexOf('activities') + 1)).activities[0];
     assert.deepEqual({ name: activity.name, value: activity.value }, { name: 'dtmf', value: '5' });
@@ -60,7 +49,7 @@ describe('AudioCodes activities', () => {
   });
 
   it('hangs up as the caller with session.end client-disconnected, then closes', async () => {
-    const { harness, connection } = await open(bot);
+    const { harness, connection } = await openCall(bot);
     await harness.session.hangup();
     const end = await connection.next('session.end');
     assert.deepEqual({ reasonCode: end.reasonCode, type: end.type }, { reasonCode: 'client-disconnected', type: 'session.end' });
@@ -73,7 +62,7 @@ describe('AudioCodes activities', () => {
   });
 
   it('on the bot’s hangup, plays its goodbye to the end, then answers session.end bot-disconnected and closes', async () => {
-    const { harness, connection } = await open(bot);
+    const { harness, connection } = await openCall(bot);
     sendPrompt(connection, 'bye', 600);
     connection.send({ type: 'activities', activities: [{ type: 'event', name: 'hangup', activityParams: { hangupReason: 'order complete' } }] });
     // The engine hangs up as soon as its expectations pass: that must not turn into a caller hang-up.
@@ -93,7 +82,7 @@ describe('AudioCodes activities', () => {
   });
 
   it('on the bot’s transfer, reports the target and ends with session.end transferred', async () => {
-    const { harness, connection } = await open(bot);
+    const { harness, connection } = await openCall(bot);
     connection.send({ type: 'activities', activities: [{ type: 'event', name: 'transfer', activityParams: { transferTarget: 'tel:+31201234567' } }] });
     const transfer = await harness.waitFor('transfer');
     assert.equal(transfer.target, 'tel:+31201234567');
@@ -103,7 +92,7 @@ describe('AudioCodes activities', () => {
   });
 
   it('abortPrompts stops playback; playUrl is noted', async () => {
-    const { harness, connection } = await open(bot);
+    const { harness, connection } = await openCall(bot);
     sendPrompt(connection, 'long', 3000);
     await harness.waitFor('botMedia');
     connection.send({ type: 'activities', activities: [{ type: 'event', name: 'abortPrompts' }, { type: 'event', name: 'playUrl', activityParams: { playUrl: 'https://example.com/a.wav' } }] });

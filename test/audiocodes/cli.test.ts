@@ -6,68 +6,40 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { XMLParser } from 'fast-xml-parser';
 import { startAudioCodesBot } from '../../src/bot/audiocodes-bot.ts';
+import { ROOT, runCli, tempDir } from '../helpers/cli.ts';
+import { readReports } from '../helpers/reports.ts';
 import { Harness } from './scripted-bot.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'convotest.js');
 const SUITE = 'suites/audiocodes-pizza.yaml';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function convotest(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 const dirs: string[] = [];
 async function outDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'convotest-ac-'));
+  const dir = await tempDir('convotest-ac-');
   dirs.push(dir);
   return dir;
 }
 after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
 
-/** Every report file the run wrote (junit.xml, report.json, and report.html where there is one). */
+/** Every report file the run wrote, as text (junit.xml, report.json, and report.html where there is one). */
 async function reports(dir: string): Promise<string[]> {
   const files = ['junit.xml', 'report.json', 'report.html'].map((name) => join(dir, name)).filter((file) => existsSync(file));
   return Promise.all(files.map((file) => readFile(file, 'utf8')));
 }
 
-function testcases(xml: string): { name: string; failure?: unknown; error?: unknown }[] {
-  const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml);
-  const suites = [parsed.testsuites.testsuite].flat();
-  return suites.flatMap((suite: { testcase: unknown }) => [suite.testcase].flat()) as { name: string }[];
-}
-
 describe('AudioCodes through the CLI', () => {
   it('runs the example suite against the reference bot and reports every call passed', async () => {
     const out = await outDir();
-    const run = await convotest(['run', SUITE, '--out', out], { BOT_TOKEN: '', AC_BOT_URL: '' });
+    const run = await runCli(['run', SUITE, '--out', out], { env: { BOT_TOKEN: '', AC_BOT_URL: '' } });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /5 passed \(5 calls\)/);
 
-    const cases = testcases(await readFile(join(out, 'junit.xml'), 'utf8'));
+    const { junit, report } = await readReports(out);
+    const cases: { name: string; failure?: unknown; error?: unknown }[] = junit.testsuites.testsuite.flatMap((suite: { testcase: unknown[] }) => suite.testcase);
     assert.deepEqual(cases.map((c) => c.name).sort(), [
       'greets the caller',
       'reads the menu on 1 and stops when interrupted',
@@ -77,7 +49,6 @@ describe('AudioCodes through the CLI', () => {
     ]);
     assert.ok(cases.every((c) => c.failure === undefined && c.error === undefined));
 
-    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
     assert.equal(report.exitCode, 0);
     const [suite] = report.suites;
     assert.equal(suite.protocol, 'audiocodes');
@@ -90,7 +61,8 @@ describe('AudioCodes through the CLI', () => {
     }
     const order = call('takes an order within the latency budget');
     assert.equal(order.metrics.responseLatency.length, 2);
-    assert.ok(order.metrics.responseLatency.every((ms: number) => ms > 0 && ms < 1200));
+    // How fast is the suite's own `latency` expectation's business (it passed); here: measured, once per reply.
+    assert.ok(order.metrics.responseLatency.every((ms: number) => ms > 0));
     assert.ok(order.timeline.some((e: { kind: string; summary: string }) => e.kind === 'recognition' && e.summary.includes('I would like a pizza')));
     const star = call('says goodbye and hangs up on star');
     const end = star.timeline.find((e: { kind: string }) => e.kind === 'session.end');
@@ -104,14 +76,14 @@ describe('AudioCodes through the CLI', () => {
     const bot = await startAudioCodesBot({ port: 0, token });
     try {
       const out = await outDir();
-      const accepted = await convotest(['run', SUITE, '--out', out, '--target', bot.url, '--grep', 'greets'], { BOT_TOKEN: token });
+      const accepted = await runCli(['run', SUITE, '--out', out, '--target', bot.url, '--grep', 'greets'], { env: { BOT_TOKEN: token } });
       assert.equal(accepted.code, 0, accepted.stdout + accepted.stderr);
       const written = [accepted.stdout, accepted.stderr, ...(await reports(out))];
       assert.equal(written.length >= 4, true);
       assert.ok(written.every((text) => !text.includes(token)), 'the token is in the output');
 
       const wrongOut = await outDir();
-      const rejected = await convotest(['run', SUITE, '--out', wrongOut, '--target', bot.url, '--grep', 'greets'], { BOT_TOKEN: `${token}-wrong` });
+      const rejected = await runCli(['run', SUITE, '--out', wrongOut, '--target', bot.url, '--grep', 'greets'], { env: { BOT_TOKEN: `${token}-wrong` } });
       assert.equal(rejected.code, 1);
       const report = await readFile(join(wrongOut, 'report.json'), 'utf8');
       const call = JSON.parse(report).suites[0].calls[0];

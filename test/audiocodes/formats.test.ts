@@ -36,6 +36,14 @@ describe('AudioCodes media formats', () => {
     assert.equal(wavAudioOffset(bytes), 44);
     assert.equal(wavAudioOffset(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])), 0);
   });
+
+  it('steps over an odd-sized chunk and its pad byte before the audio', () => {
+    const header = wavHeader(mediaFormat('wav/mulaw')!);
+    // RIFF/WAVE, fmt (24 bytes), a 3-byte LIST chunk + 1 pad byte, then data.
+    const list = [...Buffer.from('LIST'), 3, 0, 0, 0, 0x61, 0x62, 0x63, 0];
+    const bytes = new Uint8Array([...header.subarray(0, 36), ...list, ...header.subarray(36), 5, 6]);
+    assert.equal(wavAudioOffset(bytes), 36 + list.length + 8);
+  });
 });
 
 describe('StreamResampler', () => {

@@ -23,6 +23,25 @@ describe('PlayStreams', () => {
     }
   });
 
+  it('plays the samples in order, and pads a stream\'s short last slot with silence, not with an earlier slot', () => {
+    const format = mediaFormat('raw/lpcm16')!;
+    const playback = new PlayStreams();
+    const first = tone(16000, 40, 440, 8000);
+    playback.start('1', format);
+    playback.chunk('1', encodeSamples(first, format));
+    playback.stop('1');
+    const heard = [playback.playFrame()!.slice(), playback.playFrame()!.slice()];
+    assert.deepEqual([...heard[0]!, ...heard[1]!], [...first]);
+    const short = Int16Array.from({ length: 100 }, (_, i) => i + 1);
+    playback.start('2', format);
+    playback.chunk('2', encodeSamples(short, format));
+    playback.stop('2');
+    const last = playback.playFrame()!;
+    assert.deepEqual([...last.subarray(0, 100)], [...short]);
+    assert.ok(last.subarray(100).every((sample) => sample === 0), 'the rest of the slot is silence');
+    assert.equal(playback.playFrame(), null);
+  });
+
   it('drops what is buffered and what still arrives for a stream cut off by barge-in', () => {
     const format = mediaFormat('raw/lpcm16')!;
     const playback = new PlayStreams();

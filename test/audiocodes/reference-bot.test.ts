@@ -1,6 +1,6 @@
 /**
  * The reference AudioCodes bot, driven by the real gateway session: the behaviour
- * docs/audiocodes.md promises (format choice, greeting, recognition and reply, DTMF cues,
+ * README.md promises (format choice, greeting, recognition and reply, DTMF cues,
  * barge-in, token) is what the example suite relies on.
  */
 import assert from 'node:assert/strict';
@@ -119,7 +119,13 @@ describe('reference AudioCodes bot', () => {
   it('without barge-in sends no config and is not interrupted', async () => {
     const harness = await connected(bot);
     await harness.waitFor('text');
+    await harness.until(() => harness.session.botPlaying(), 'the greeting playing');
+    // The caller talks over the greeting: the gateway is not listening, so the greeting plays on.
+    await harness.session.play(await loadPrompt(HELLO, 16000));
+    await harness.until(() => !harness.session.botPlaying(), 'the end of the greeting');
     assert.equal(received(harness).some((m) => m.type === 'activities'), false);
+    assert.equal(received(harness).some((m) => m.type === 'userStream.speech.started'), false, 'the bot heard nothing of it');
+    assert.equal(harness.events.some((e) => e.type === 'clear'), false);
     await harness.session.hangup();
   });
 });

@@ -148,7 +148,8 @@ export class Harness {
       },
       wire: (message) => this.wire.push(message),
       frame: (t, caller, bot) => {
-        this.frames.push({ t, caller, bot });
+        // The session may reuse its arrays for the next slot (CallSink.frame): keep copies.
+        this.frames.push({ t, caller: caller && caller.slice(), bot: bot && bot.slice() });
         this.notify();
       },
     });

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CallSetupError } from '../../src/protocols/session.ts';
+import { openCall, withScriptedBot } from './helpers.ts';
 import { accept, Harness, startScriptedBot, type ScriptedBot } from './scripted-bot.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -110,11 +111,7 @@ describe('AudioCodes session handshake', () => {
   });
 
   it('flags an accepted mediaFormat that was not offered, and refuses one it cannot stream', async () => {
-    const offered = new Harness(bot.url, { supportedMediaFormats: ['raw/lpcm16'] });
-    const connecting = offered.session.connect();
-    const connection = await bot.connection();
-    await accept(connection, 'raw/mulaw');
-    await connecting;
+    const { harness: offered } = await openCall(bot, { supportedMediaFormats: ['raw/lpcm16'] }, 'raw/mulaw');
     assert.deepEqual(offered.violations(), ['media-format']);
     await offered.session.hangup();
 
@@ -148,42 +145,27 @@ describe('AudioCodes session handshake', () => {
 
 describe('AudioCodes authentication', () => {
   const TOKEN = 'tok-3f9a1c77e2';
+  let bot: ScriptedBot;
+  before(async () => (bot = await startScriptedBot()));
+  after(() => bot.close());
 
   it('sends the token as a Bearer Authorization header on the upgrade', async () => {
-    const bot = await startScriptedBot();
-    try {
-      const harness = new Harness(bot.url, { token: TOKEN });
-      const connecting = harness.session.connect();
-      const connection = await bot.connection();
-      await accept(connection);
-      await connecting;
-      assert.equal(connection.headers.authorization, `Bearer ${TOKEN}`);
-      assert.ok(!JSON.stringify(harness.wire).includes(TOKEN), 'the token is not in any wire record');
-      await harness.session.hangup();
-    } finally {
-      await bot.close();
-    }
+    const { harness, connection } = await openCall(bot, { token: TOKEN });
+    assert.equal(connection.headers.authorization, `Bearer ${TOKEN}`);
+    assert.ok(!JSON.stringify(harness.wire).includes(TOKEN), 'the token is not in any wire record');
+    await harness.session.hangup();
   });
 
   it('sends no header for an empty token (an unset ${BOT_TOKEN:-})', async () => {
-    const bot = await startScriptedBot();
-    try {
-      const harness = new Harness(bot.url, { token: '' });
-      const connecting = harness.session.connect();
-      const connection = await bot.connection();
-      await accept(connection);
-      await connecting;
-      assert.equal(connection.headers.authorization, undefined);
-      await harness.session.hangup();
-    } finally {
-      await bot.close();
-    }
+    const { harness, connection } = await openCall(bot, { token: '' });
+    assert.equal(connection.headers.authorization, undefined);
+    await harness.session.hangup();
   });
 
   it('reads a 401 at the upgrade as authentication rejected, without showing the token', async () => {
-    const bot = await startScriptedBot({ refuseWith: (headers) => (headers.authorization === 'Bearer right' ? null : 401) });
-    try {
-      const harness = new Harness(bot.url, { token: TOKEN });
+    const refusing = { refuseWith: (headers: Record<string, unknown>) => (headers.authorization === 'Bearer right' ? null : 401) };
+    await withScriptedBot(refusing, async (strict) => {
+      const harness = new Harness(strict.url, { token: TOKEN });
       await assert.rejects(harness.session.connect(), (error: Error) => {
         assert.ok(error instanceof CallSetupError);
         assert.match(error.message, /HTTP 401.*authentication rejected/);
@@ -191,45 +173,29 @@ describe('AudioCodes authentication', () => {
         assert.ok(!error.message.includes('secret-in-query'));
         return true;
       });
-    } finally {
-      await bot.close();
-    }
+    });
   });
 
   it('reads a 1008 close during the handshake as authentication rejected', async () => {
-    const bot = await startScriptedBot();
-    try {
-      const harness = new Harness(bot.url, { token: TOKEN });
-      const connecting = harness.session.connect();
-      const connection = await bot.connection();
-      await connection.next('session.initiate');
-      connection.socket.close(1008, 'bad token');
-      await assert.rejects(connecting, (error: Error) => {
-        assert.ok(error instanceof CallSetupError);
-        assert.match(error.message, /closed the connection before accepting the session \(code 1008: authentication rejected \(bad token\)\)/);
-        return true;
-      });
-    } finally {
-      await bot.close();
-    }
+    const harness = new Harness(bot.url, { token: TOKEN });
+    const connecting = harness.session.connect();
+    const connection = await bot.connection();
+    await connection.next('session.initiate');
+    connection.socket.close(1008, 'bad token');
+    await assert.rejects(connecting, (error: Error) => {
+      assert.ok(error instanceof CallSetupError);
+      assert.match(error.message, /closed the connection before accepting the session \(code 1008: authentication rejected \(bad token\)\)/);
+      return true;
+    });
   });
 
   it('reports a 1008 close after the session started as a close for authentication', async () => {
-    const bot = await startScriptedBot();
-    try {
-      const harness = new Harness(bot.url, { token: TOKEN });
-      const connecting = harness.session.connect();
-      const connection = await bot.connection();
-      await accept(connection);
-      await connecting;
-      connection.socket.close(1008);
-      const closed = await harness.waitFor('closed');
-      assert.equal(closed.code, 1008);
-      assert.equal(closed.by, 'bot');
-      assert.equal(closed.reason, 'authentication rejected');
-      assert.equal(harness.session.isOpen(), false);
-    } finally {
-      await bot.close();
-    }
+    const { harness, connection } = await openCall(bot, { token: TOKEN });
+    connection.socket.close(1008);
+    const closed = await harness.waitFor('closed');
+    assert.equal(closed.code, 1008);
+    assert.equal(closed.by, 'bot');
+    assert.equal(closed.reason, 'authentication rejected');
+    assert.equal(harness.session.isOpen(), false);
   });
 });

@@ -6,37 +6,20 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Prompt } from '../../src/audio/types.ts';
 import { encodeSamples, mediaFormat, MEDIA_FORMAT_NAMES, wavHeader } from '../../src/protocols/audiocodes/formats.ts';
-import { accept, ackUserStreams, concat, frequencyOf, Harness, startScriptedBot, tone, type BotConnection, type ScriptedBot } from './scripted-bot.ts';
+import { encodePrompt } from '../../src/protocols/audiocodes/prompts.ts';
+import { openCall, sendPlayStream } from './helpers.ts';
+import { ackUserStreams, concat, frequencyOf, startScriptedBot, tone, type BotConnection, type ScriptedBot } from './scripted-bot.ts';
 
-/** 300 ms of a 16 kHz tone then 100 ms of silence: 20 slots. */
+/** 300 ms of a 16 kHz tone then 100 ms of silence: 20 slots, no two alike (440 Hz does not repeat every 20 ms). */
 function prompt(): Prompt {
   const samples = new Int16Array(6400);
-  samples.set(tone(16000, 300, 500));
+  samples.set(tone(16000, 300, 440));
   return { file: 'tone.wav', sampleRate: 16000, samples, durationMs: 400, speech: { startMs: 0, endMs: 300 } };
-}
-
-async function open(bot: ScriptedBot, options: Record<string, unknown> = {}, format?: string): Promise<{ harness: Harness; connection: BotConnection }> {
-  const harness = new Harness(bot.url, options);
-  const connecting = harness.session.connect();
-  const connection = await bot.connection();
-  await accept(connection, format);
-  await connecting;
-  await connection.next('activities');
-  return { harness, connection };
 }
 
 /** The audio of every userStream.chunk from index `from` on, decoded from base64. */
 function chunks(connection: BotConnection, from = 0): Buffer[] {
   return connection.received.slice(from).flatMap((m) => (m.type === 'userStream.chunk' ? [Buffer.from(m.audioChunk, 'base64')] : []));
-}
-
-/** Sends a whole play stream: start, the audio cut into `chunkBytes` pieces, stop. */
-function playStream(connection: BotConnection, streamId: string, format: string, audio: Uint8Array, chunkBytes: number, altText?: string | null): void {
-  connection.send({ type: 'playStream.start', streamId, mediaFormat: format, ...(altText !== undefined ? { altText } : {}) });
-  for (let at = 0; at < audio.length; at += chunkBytes) {
-    connection.send({ type: 'playStream.chunk', streamId, audioChunk: Buffer.from(audio.subarray(at, at + chunkBytes)).toString('base64') });
-  }
-  connection.send({ type: 'playStream.stop', streamId });
 }
 
 describe('AudioCodes caller audio (user streams)', () => {
@@ -45,7 +28,7 @@ describe('AudioCodes caller audio (user streams)', () => {
   after(() => bot.close());
 
   it('per turn: userStream.start, no audio until userStream.started, 20 ms chunks, userStream.stop, waits for stopped', async () => {
-    const { harness, connection } = await open(bot);
+    const { harness, connection } = await openCall(bot);
     let firstFrameAt = -1;
     const played = harness.session.play(prompt(), (t) => (firstFrameAt = t));
     await connection.next('userStream.start');
@@ -84,7 +67,7 @@ describe('AudioCodes caller audio (user streams)', () => {
       ['raw/lpcm16_24', 60, 2880],
     ];
     for (const [format, chunkMs, bytes] of cases) {
-      const { harness, connection } = await open(bot, { supportedMediaFormats: [format], chunkMs }, format);
+      const { harness, connection } = await openCall(bot, { supportedMediaFormats: [format], chunkMs }, format);
       ackUserStreams(connection);
       connection.send({ type: 'userStream.started' }); // not waited for: acks are registered after the start went out
       await harness.session.play(prompt());
@@ -96,13 +79,14 @@ describe('AudioCodes caller audio (user streams)', () => {
       const spec = mediaFormat(format)!;
       const width = spec.encoding === 'lpcm16' ? 2 : 1;
       assert.equal(Buffer.concat(audio).length, (spec.rate / 1000) * 400 * width, `${format}: 400 ms of audio`);
+      assert.ok(Buffer.concat(audio).equals(Buffer.concat(encodePrompt(prompt(), spec).bytes)), `${format}: the prompt, byte for byte`);
       assert.deepEqual(harness.violations().filter((rule) => rule !== 'unexpected-ack'), []);
       await harness.session.hangup();
     }
   });
 
   it('puts a WAV header in front of the first chunk of each wav/mulaw stream', async () => {
-    const { harness, connection } = await open(bot, { supportedMediaFormats: ['wav/mulaw'] }, 'wav/mulaw');
+    const { harness, connection } = await openCall(bot, { supportedMediaFormats: ['wav/mulaw'] }, 'wav/mulaw');
     ackUserStreams(connection);
     const played = harness.session.play(prompt());
     await connection.next('userStream.start');
@@ -116,7 +100,7 @@ describe('AudioCodes caller audio (user streams)', () => {
   });
 
   it('continuous: one user stream from the start of the call, silence between turns, stopped before session.end', async () => {
-    const { harness, connection } = await open(bot, { streamPolicy: 'continuous' });
+    const { harness, connection } = await openCall(bot, { streamPolicy: 'continuous' });
     ackUserStreams(connection);
     await connection.next('userStream.start');
     connection.send({ type: 'userStream.started' });
@@ -133,7 +117,7 @@ describe('AudioCodes caller audio (user streams)', () => {
   });
 
   it('trailingSilence streams silence after the prompt before userStream.stop', async () => {
-    const { harness, connection } = await open(bot, { trailingSilence: '200ms' });
+    const { harness, connection } = await openCall(bot, { trailingSilence: '200ms' });
     ackUserStreams(connection);
     await harness.session.play(prompt());
     await connection.next('userStream.stop');
@@ -142,7 +126,7 @@ describe('AudioCodes caller audio (user streams)', () => {
   });
 
   it('reports a bot that never answers userStream.start', async () => {
-    const { harness, connection } = await open(bot, { streamAckTimeout: '300ms' });
+    const { harness, connection } = await openCall(bot, { streamAckTimeout: '300ms' });
     await harness.session.play(prompt());
     const violation = await harness.waitFor('violation');
     assert.equal(violation.rule, 'user-stream-not-started');
@@ -153,19 +137,19 @@ describe('AudioCodes caller audio (user streams)', () => {
   it('without barge-in, sends no caller audio while the bot plays; with it, streams and stops playback on speech.started', async () => {
     const audio = encodeSamples(tone(16000, 1500), mediaFormat('raw/lpcm16')!);
 
-    const off = await open(bot);
+    const off = await openCall(bot);
     ackUserStreams(off.connection);
-    playStream(off.connection, '1', 'raw/lpcm16', audio, audio.length);
+    sendPlayStream(off.connection, '1', 'raw/lpcm16', audio, audio.length);
     await off.harness.waitFor('botMedia');
     await off.harness.until(() => off.harness.session.botPlaying(), 'playback');
     await off.harness.session.play(prompt());
     assert.equal(off.connection.indexOf('userStream.start'), -1, 'the gateway does not listen during the prompt');
     await off.harness.session.hangup();
 
-    const on = await open(bot);
+    const on = await openCall(bot);
     ackUserStreams(on.connection);
     on.connection.send({ type: 'activities', activities: [{ type: 'event', name: 'config', sessionParams: { bargeIn: true } }] });
-    playStream(on.connection, '1', 'raw/lpcm16', audio, audio.length);
+    sendPlayStream(on.connection, '1', 'raw/lpcm16', audio, audio.length);
     await on.harness.waitFor('botMedia');
     const played = on.harness.session.play(prompt());
     await on.connection.next('userStream.chunk');
@@ -195,12 +179,12 @@ describe('AudioCodes bot audio (play streams)', () => {
   ];
   for (const { format, chunkMs, header } of cases) {
     it(`plays ${format} in ${chunkMs === 'whole' ? 'one chunk' : chunkMs === 'odd' ? '333-byte chunks' : `${chunkMs} ms chunks`} at real time, at 16 kHz, at its own pitch`, async () => {
-      const { harness, connection } = await open(bot, { supportedMediaFormats: MEDIA_FORMAT_NAMES }, 'raw/lpcm16');
+      const { harness, connection } = await openCall(bot, { supportedMediaFormats: MEDIA_FORMAT_NAMES }, 'raw/lpcm16');
       const spec = mediaFormat(format)!;
       const samples = encodeSamples(tone(spec.rate, 1000, 440), spec);
       const audio = header ? new Uint8Array([...wavHeader(spec), ...samples]) : samples;
       const size = chunkMs === 'whole' ? audio.length : chunkMs === 'odd' ? 333 : (spec.rate / 1000) * chunkMs * (spec.encoding === 'lpcm16' ? 2 : 1);
-      playStream(connection, '7', format, audio, size, 'Hello there');
+      sendPlayStream(connection, '7', format, audio, size, 'Hello there');
       const text = await harness.waitFor('text');
       assert.deepEqual({ text: text.text, source: text.source }, { text: 'Hello there', source: 'altText' });
       await harness.waitFor('botMedia');
@@ -219,7 +203,7 @@ describe('AudioCodes bot audio (play streams)', () => {
   }
 
   it('accepts null optional fields and the known field-name variants', async () => {
-    const { harness, connection } = await open(bot);
+    const { harness, connection } = await openCall(bot);
     connection.send({ type: 'playStream.start', streamId: 1, mediaFormat: null, altText: null, activityParams: null });
     connection.send({ type: 'playStream.chunk', streamId: 1, audioChunk: Buffer.from(encodeSamples(tone(16000, 100), mediaFormat('raw/lpcm16')!)).toString('base64') });
     connection.send({ type: 'playStream.stop', streamId: '1', conversationId: null });

@@ -4,23 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { accept, Harness, startScriptedBot, type BotConnection, type ScriptedBot } from './scripted-bot.ts';
+import { openCall } from './helpers.ts';
+import { Harness, startScriptedBot, type ScriptedBot } from './scripted-bot.ts';
 
 const AUDIO = Buffer.alloc(640).toString('base64');
 
-async function open(bot: ScriptedBot, options: Record<string, unknown> = {}): Promise<{ harness: Harness; connection: BotConnection }> {
-  const harness = new Harness(bot.url, options);
-  const connecting = harness.session.connect();
-  const connection = await bot.connection();
-  await accept(connection);
-  await connecting;
-  await connection.next('activities');
-  return { harness, connection };
-}
-
 /** Sends the messages, then waits for the first violation and returns it. */
 async function violationAfter(bot: ScriptedBot, messages: unknown[], options: Record<string, unknown> = {}) {
-  const { harness, connection } = await open(bot, options);
+  const { harness, connection } = await openCall(bot, options);
   for (const message of messages) connection.send(message);
   const violation = await harness.waitFor('violation');
   await harness.session.hangup();
@@ -112,6 +103,11 @@ describe('AudioCodes protocol violations', () => {
     const schema = await violationAfter(bot, [{ type: 'playStream.chunk', streamId: '1' }]);
     assert.equal(schema.violation.rule, 'schema');
     assert.equal(schema.violation.message, 'bot playStream.chunk: playStream.chunk has no `audioChunk`');
+    for (const audioChunk of ['AAAA AAAA', 'ab-_', 'AAA=AAAA']) {
+      const chunk = await violationAfter(bot, [{ type: 'playStream.chunk', streamId: '1', audioChunk }]);
+      assert.equal(chunk.violation.rule, 'schema', audioChunk);
+      assert.match(chunk.violation.message, /^bot playStream\.chunk: `audioChunk` is not base64/, audioChunk);
+    }
     const recognition = await violationAfter(bot, [{ type: 'userStream.speech.recognition', alternatives: [] }]);
     assert.match(recognition.violation.message, /^bot userStream\.speech\.recognition: /);
     const unknown = await violationAfter(bot, [{ type: 'playStream.pause', streamId: '1' }]);
@@ -119,7 +115,7 @@ describe('AudioCodes protocol violations', () => {
   });
 
   it('anything after session.end (beyond what was already in flight)', async () => {
-    const { harness, connection } = await open(bot);
+    const { harness, connection } = await openCall(bot);
     connection.closeOnEnd = false;
     connection.socket.on('message', (data) => {
       if (JSON.parse(String(data)).type !== 'session.end') return;

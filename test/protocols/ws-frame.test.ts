@@ -7,10 +7,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import WebSocket, { WebSocketServer } from 'ws';
-import { allocTextFrame, frameHeaderBytes, maskFrame, rawSocketOf } from '../../src/protocols/ws-frame.ts';
+import { frameHeaderBytes, maskFrame, rawSocketOf, textFrame } from '../../src/protocols/ws-frame.ts';
 import { openSocket } from '../../src/protocols/connect.ts';
-import { MediaFrameWriter } from '../../src/protocols/twilio/media-frame.ts';
-import { mediaTemplate } from '../../src/protocols/twilio/messages.ts';
+import { MediaFrameEncoder } from '../../src/protocols/twilio/media-frame.ts';
+
+/** The media message as Twilio's capture shapes it, built the plain way: the oracle for the byte encoder. */
+function mediaTemplate(streamSid: string) {
+  return (sequenceNumber: number, chunk: number, timestamp: number, payload: string) =>
+    JSON.stringify({
+      event: 'media',
+      sequenceNumber: String(sequenceNumber),
+      media: { track: 'inbound', chunk: String(chunk), timestamp: String(timestamp), payload },
+      streamSid,
+    });
+}
 
 async function server(t: { after(fn: () => unknown): void }): Promise<{ url: string; received: Promise<WebSocket> }> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 1 << 20 });
@@ -59,7 +69,7 @@ test('media frames written on the raw socket arrive as the template text, in ord
   const { client, bot, raw } = await connected(t);
 
   const streamSid = 'MZ0123456789abcdef0123456789abcdef';
-  const writer = new MediaFrameWriter(streamSid, raw);
+  const encoder = new MediaFrameEncoder(streamSid);
   const template = mediaTemplate(streamSid);
   const payloads = ['', '/w==', Buffer.alloc(160, 0x7f).toString('base64')];
   const cases: [number, number, number, string][] = [
@@ -70,9 +80,9 @@ test('media frames written on the raw socket arrive as the template text, in ord
   ];
   const arriving = collect(bot, cases.length + 1);
   const [first, ...rest] = cases;
-  writer.write(first![0], first![1], first![2], Buffer.from(first![3], 'latin1'));
+  raw.write(encoder.frame(first![0], first![1], first![2], Buffer.from(first![3], 'latin1')));
   client.send('{"event":"mark","between":true}');
-  for (const [seq, chunk, ts, payload] of rest) writer.write(seq, chunk, ts, Buffer.from(payload, 'latin1'));
+  for (const [seq, chunk, ts, payload] of rest) raw.write(encoder.frame(seq, chunk, ts, Buffer.from(payload, 'latin1')));
 
   const texts = await arriving;
   const expected = cases.map(([seq, chunk, ts, payload]) => template(seq, chunk, ts, payload));
@@ -81,9 +91,9 @@ test('media frames written on the raw socket arrive as the template text, in ord
 });
 
 test('every frame has its own mask, and unmasks to the template text', () => {
-  const writer = new MediaFrameWriter('MZx', { write: () => true } as never);
+  const encoder = new MediaFrameEncoder('MZx');
   const payload = Buffer.from(Buffer.alloc(160, 1).toString('base64'), 'latin1');
-  const frames = Array.from({ length: 50 }, (_, i) => writer.frame(i + 1, i + 1, i * 20, payload));
+  const frames = Array.from({ length: 50 }, (_, i) => encoder.frame(i + 1, i + 1, i * 20, payload));
   const masks = new Set(frames.map((frame) => frame.subarray(frameHeaderBytes(frame.length) - 4, frameHeaderBytes(frame.length)).toString('hex')));
   assert.ok(masks.size >= 49, `masks repeat: ${masks.size} distinct in 50 frames`);
   assert.equal(frames[0]![0], 0x81, 'FIN + text');
@@ -91,17 +101,14 @@ test('every frame has its own mask, and unmasks to the template text', () => {
   assert.equal(unmasked(frames[3]!), mediaTemplate('MZx')(4, 4, 60, payload.toString('latin1')));
 });
 
-test('frames of every length encoding are accepted by a WebSocket server', async (t) => {
+test('text frames of every length encoding, and of multi-byte text, are accepted by a WebSocket server', async (t) => {
   const { bot, raw } = await connected(t);
   const lengths = [0, 1, 125, 126, 65535, 65536, 70001];
-  const arriving = collect(bot, lengths.length);
   const texts = lengths.map((n, i) => 'abcdefghij'.repeat(Math.ceil(n / 10) + 1).slice(i, i + n));
-  for (const text of texts) {
-    const frame = allocTextFrame(text.length);
-    frame.write(text, frameHeaderBytes(text.length), 'latin1');
-    maskFrame(frame);
-    raw.write(frame);
-  }
-  assert.deepEqual((await arriving).map((text) => text.length), lengths);
+  // Not ASCII: the frame length is in bytes, not characters (customParameters may hold any text).
+  texts.push('{"name":"Zoë","note":"€ 5, 日本"}');
+  const arriving = collect(bot, texts.length);
+  for (const text of texts) raw.write(textFrame(text));
+  assert.deepEqual((await arriving).slice(0, lengths.length).map((text) => text.length), lengths);
   assert.deepEqual(await arriving, texts);
 });

@@ -74,7 +74,7 @@ describe('TLS', () => {
   test('--ca that is missing or not a PEM certificate is exit 2 before anything runs', async () => {
     const missing = await runCli(['run', suite, '--ca', join(dir, 'nope.pem'), '--out', await tempDir()]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /^convotest: cannot read the --ca file .*nope\.pem: ENOENT\n$/m);
+    assert.match(missing.stderr, /^convotest: cannot read the --ca file .*nope\.pem: no such file or folder; give the path of the CA certificate, in PEM form\n$/m);
     const wrong = await runCli(['run', suite, '--ca', join(dir, 'not-a-cert.pem'), '--out', await tempDir()]);
     assert.equal(wrong.code, 2);
     assert.match(wrong.stderr, /not-a-cert\.pem holds no PEM certificate/);

@@ -5,7 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer as createHttpsServer } from 'node:https';
 import { CallRefusedError, CallSetupError } from '../../src/protocols/session.ts';
+import { makeTestPki } from '../reliability/certs.ts';
 import { startScriptedBot, type ScriptedBot } from '../helpers/scripted-bot.ts';
 import { newSession, startHttp, twiml, until, type Answer } from './helpers.ts';
 
@@ -161,4 +163,53 @@ test('a query string on the stream URL is a compliance warning; the call goes on
   assert.equal(violation.rule, 'stream-url-query');
   assert.equal(violation.severity, 'warn');
   assert.match(violation.message, /has a query string; Twilio does not allow one \(pass values as <Parameter>s\)/);
+});
+
+test('an https webhook with an untrusted certificate says what to do; with the CA (--ca) it is called', async (t) => {
+  const pki = makeTestPki();
+  const bot = await startScriptedBot();
+  const hook = createHttpsServer({ cert: pki.cert, key: pki.key }, (req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'Content-Type': 'text/xml' }).end(`<Response><Connect><Stream url="${bot.url}"/></Connect></Response>`));
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    hook.closeAllConnections();
+    await new Promise((resolve) => hook.close(resolve));
+    await bot.close();
+  });
+  const url = `https://127.0.0.1:${(hook.address() as { port: number }).port}/voice`;
+  await rejects(
+    newSession(t, url).session.connect(),
+    new RegExp(`^voice webhook ${url}: its TLS certificate is not trusted \\(.+\\); if a private CA signed it, pass that CA with --ca <file>`),
+  );
+  const trusted = newSession(t, url, {}, { connection: { tls: { ca: pki.ca } }, target: url });
+  await trusted.session.connect();
+  await bot.nextConnection();
+  await trusted.session.hangup();
+});
+
+test('twilio: URLs that are no URLs are set-up errors naming the option, not stack traces', async (t) => {
+  const bot = await startScriptedBot();
+  t.after(() => bot.close());
+  await rejects(newSession(t, bot.url, { publicUrl: 'wss://[bot.example.com/stream' }).session.connect(), /^twilio\.publicUrl "wss:\/\/\[bot\.example\.com\/stream" is not a URL; write a full URL/);
+  await rejects(newSession(t, bot.url, { statusCallback: 'http://[status' }).session.connect(), /^twilio\.statusCallback "http:\/\/\[status" is not a URL/);
+  await rejects(newSession(t, bot.url, { streamHost: 'a:b:c' }).session.connect(), /^twilio\.streamHost "a:b:c" is not a host to dial; write host:port/);
+  assert.equal(bot.upgrades.length, 0, 'nothing was dialled');
+});
+
+test('credentials in the TwiML reach the bot but not the timeline: secret-named Parameters and URL tokens are masked', async (t) => {
+  const { bot, hook } = await botAndWebhook(t, (bot) =>
+    twiml(`<Connect><Stream url="${bot.url}"><Parameter value='s3cr3t-value' name='apiToken'/><Parameter name="lang" value="nl"/></Stream></Connect><Play>https://cdn.example.com/a.wav?sig=s3cr3t-sig</Play>`),
+  );
+  const { session, wire } = newSession(t, hook.url);
+  await session.connect();
+  const connection = await bot.nextConnection();
+  const { message: start } = await connection.waitFor((m) => m.event === 'start');
+  await session.hangup();
+  assert.deepEqual(start.start.customParameters, { apiToken: 's3cr3t-value', lang: 'nl' }, 'the bot gets the real value');
+  const shown = wire.find((m) => m.kind === 'twiml')!.data as { body: string };
+  assert.match(shown.body, /<Parameter value="\*\*\*" name='apiToken'\/><Parameter name="lang" value="nl"\/>/);
+  assert.match(shown.body, /a\.wav\?sig=\*\*\*/);
+  assert.ok(!shown.body.includes('s3cr3t'), shown.body);
 });

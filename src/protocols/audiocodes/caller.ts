@@ -5,20 +5,24 @@
  * The bot's activities (hangup, transfer, config, …) are carried out the way the gateway
  * does: a hangup or transfer waits until the prompts before it have been heard.
  */
+import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { RawData } from 'ws';
 import type { Prompt } from '../../audio/types.ts';
 import { sharedPacer, type Pacer } from '../../clock/pacer.ts';
 import { openSocket } from '../connect.ts';
+import { frameBytes } from '../json-frame.ts';
 import { Keypad } from '../keypad.ts';
+import type { PromptPlay } from '../prompt-play.ts';
 import { redactUrl } from '../redact.ts';
+import { rawSocketOf, textFrame } from '../ws-frame.ts';
 import { CallSetupError, type CallClock, type CallerSession, type CallSetup, type CallSink, type PlayResult } from '../session.ts';
 import { CALL_RATE, mediaFormat, silenceBytes, type MediaFormat } from './formats.ts';
 import { readActivity, type CallEnd } from './activities.ts';
-import { elideAudio, readBinaryFrame, readTextFrame, type BotActivity, type BotMessage, type Violation } from './inbound.ts';
+import { elideAudio, prepareInboundValidator, readBinaryFrame, readTextFrame, type BotActivity, type BotMessage, type Violation } from './inbound.ts';
 import {
   activitiesMessage,
-  chunkTemplate,
+  ChunkMessages,
   dtmfEvent,
   sessionEnd,
   sessionInitiate,
@@ -45,17 +49,11 @@ const CLOSE_WAIT_MS = 2000;
 /** A bot hang-up waits for its prompts to be heard, but not for a bot that never stops sending. */
 const MAX_HANGUP_DRAIN_MS = 30_000;
 
-interface Playing {
-  prompt: EncodedPrompt;
-  index: number;
-  startedAt: number;
-  /** Where the prompt's speech ends, ms into it. */
-  speechEndMs: number;
-  onFirstFrame?: (t: number) => void;
-  /** Told the slot time of the speech end (chunks are buffered by the user stream, so their sends are not timed). */
-  onSpeechEnd?: (t: number) => void;
-  resolve: (result: PlayResult) => void;
-}
+/**
+ * `speechEndMs` is the prompt's end when no speech was found in it; `onSpeechEnd` is told the
+ * slot time (the user stream buffers chunks, so their sends are not timed).
+ */
+type Playing = PromptPlay<EncodedPrompt>;
 
 /** A hangup, transfer or error from the bot, carried out once its prompts have played. */
 interface BotEnd extends CallEnd {
@@ -72,10 +70,12 @@ export class AudioCodesCallerSession implements CallerSession {
   readonly audioRate = CALL_RATE;
   private settings!: AudioCodesSettings;
   private socket: WebSocket | null = null;
+  /** The socket under the WebSocket: what convotest sends is written there (see ws-frame.ts). */
+  private raw: Duplex | null = null;
   private format!: MediaFormat;
   private streams!: UserStreams;
   private silence!: Uint8Array;
-  private chunkMessage!: (base64: string) => string;
+  private chunks!: ChunkMessages;
   private readonly playback = new PlayStreams();
   private readonly plays: Playing[] = [];
   private readonly keypad = new Keypad();
@@ -98,7 +98,9 @@ export class AudioCodesCallerSession implements CallerSession {
     private readonly clock: CallClock,
     private readonly sink: CallSink,
     private readonly pacer: Pacer = sharedPacer,
-  ) {}
+  ) {
+    prepareInboundValidator();
+  }
 
   async connect(): Promise<void> {
     this.settings = readSettings(this.setup);
@@ -112,6 +114,8 @@ export class AudioCodesCallerSession implements CallerSession {
       ...this.setup.connection,
     });
     this.socket = socket;
+    this.raw = rawSocketOf(socket) ?? null;
+    if (!this.raw) throw new Error('convotest: the WebSocket opened without a socket under it');
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     socket.on('close', (code, reason) => this.onClose(code, reason.toString()));
     socket.on('error', (error) => this.sink.event({ type: 'info', t: this.clock.now(), message: `socket error: ${error.message}` }));
@@ -164,7 +168,7 @@ export class AudioCodesCallerSession implements CallerSession {
     this.accepted = true;
     this.format = format;
     this.silence = silenceBytes(format, 20);
-    this.chunkMessage = chunkTemplate(this.settings.conversationId);
+    this.chunks = new ChunkMessages(this.settings.conversationId);
     this.streams = new UserStreams(format, this.settings.chunkMs, this.settings.streamAckTimeoutMs, this.streamWire(), this.clock.now);
     this.unsubscribe = this.pacer.add((_slot, slotTime) => this.tick(slotTime));
     this.sendActivities([startEvent(this.settings.startParameters)]);
@@ -222,7 +226,7 @@ export class AudioCodesCallerSession implements CallerSession {
     // Without barge-in the gateway does not listen while the bot's prompt plays.
     const muted = !this.bargeIn && this.playback.busy();
     const callerPcm = this.callerFrame(t, muted);
-    this.keypad.tick((digit) => this.sendActivities([dtmfEvent(this.settings.dtmfSpelling, digit)]));
+    this.keypad.tick(this.sendDigit);
     const botPcm = this.playback.playFrame();
     this.sink.frame(t, callerPcm, botPcm);
     const end = this.botEnd;
@@ -231,6 +235,8 @@ export class AudioCodesCallerSession implements CallerSession {
       void this.endSession(end.code, end.reason, 'bot');
     }
   }
+
+  private readonly sendDigit = (digit: string): void => this.sendActivities([dtmfEvent(this.settings.dtmfSpelling, digit)]);
 
   private callerFrame(t: number, muted: boolean): Int16Array | null {
     const continuous = this.settings.streamPolicy === 'continuous';
@@ -277,7 +283,7 @@ export class AudioCodesCallerSession implements CallerSession {
 
   private receive(data: RawData, isBinary: boolean): void {
     const t = this.clock.now();
-    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    const bytes = frameBytes(data);
     const inbound = isBinary ? readBinaryFrame(bytes.length) : readTextFrame(bytes.toString('utf8'));
     // Chunks are wired as `media` so the timeline folds them into runs, as it does Twilio's.
     this.sink.wire({ t, dir: 'in', kind: inbound.kind === 'playStream.chunk' ? 'media' : inbound.kind, data: inbound.raw });
@@ -441,9 +447,8 @@ export class AudioCodesCallerSession implements CallerSession {
   private streamWire() {
     return {
       start: () => this.sendJson(userStreamStart(this.settings.conversationId)),
-      chunk: (audio: Uint8Array) => {
-        if (!this.socket || this.closed) return;
-        this.socket.send(this.chunkMessage(Buffer.from(audio.buffer, audio.byteOffset, audio.byteLength).toString('base64')));
+      chunk: (audio: Buffer) => {
+        if (!this.out(this.chunks.frame(audio))) return;
         this.sink.wire({ t: this.clock.now(), dir: 'out', kind: 'media', data: null });
       },
       stop: () => this.sendJson(userStreamStop(this.settings.conversationId)),
@@ -456,9 +461,16 @@ export class AudioCodesCallerSession implements CallerSession {
   }
 
   private sendJson(message: Record<string, unknown>): void {
-    if (!this.socket || this.closed) return;
-    this.socket.send(JSON.stringify(message));
+    if (!this.out(textFrame(JSON.stringify(message)))) return;
     this.sink.wire({ t: this.clock.now(), dir: 'out', kind: String(message.type), data: message });
+  }
+
+  /** Everything the caller sends leaves here, as whole frames on the socket (see ws-frame.ts); false once the call is closed. */
+  private out(frame: Buffer): boolean {
+    const socket = this.socket;
+    if (!socket || this.closed) return false;
+    if (socket.readyState === socket.OPEN) this.raw!.write(frame);
+    return true;
   }
 
   private report(violation: Violation | null, raw: unknown): void {

@@ -6,6 +6,7 @@
  */
 import { mulawDecode, mulawEncode } from '../../audio/g711.ts';
 import { StreamResampler } from '../../audio/stream-resampler.ts';
+import { WAV_HEADER_BYTES as PCM_WAV_HEADER_BYTES, WAV_UNKNOWN_LENGTH, wavHeader as pcmWavHeader } from '../../audio/wav-write.ts';
 
 export type Encoding = 'lpcm16' | 'mulaw';
 
@@ -66,26 +67,12 @@ export function silenceBytes(format: MediaFormat, ms: number): Uint8Array {
   return format.encoding === 'mulaw' ? new Uint8Array(bytesForMs(format, ms)).fill(0xff) : new Uint8Array(bytesForMs(format, ms));
 }
 
+/** The size of the header wavHeader writes. */
+export const WAV_HEADER_BYTES = PCM_WAV_HEADER_BYTES;
+
 /** A WAV header for a stream of unknown length (sizes set to the maximum, as streaming writers do). */
 export function wavHeader(format: MediaFormat): Uint8Array {
-  const header = new Uint8Array(44);
-  const view = new DataView(header.buffer);
-  const ascii = (at: number, text: string) => [...text].forEach((c, i) => (header[at + i] = c.charCodeAt(0)));
-  const width = bytesPerSample(format);
-  ascii(0, 'RIFF');
-  view.setUint32(4, 0xffffffff, true);
-  ascii(8, 'WAVE');
-  ascii(12, 'fmt ');
-  view.setUint32(16, 16, true);
-  view.setUint16(20, format.encoding === 'mulaw' ? 7 : 1, true);
-  view.setUint16(22, 1, true);
-  view.setUint32(24, format.rate, true);
-  view.setUint32(28, format.rate * width, true);
-  view.setUint16(32, width, true);
-  view.setUint16(34, width * 8, true);
-  ascii(36, 'data');
-  view.setUint32(40, 0xffffffff, true);
-  return header;
+  return pcmWavHeader(format.rate, 1, WAV_UNKNOWN_LENGTH, format.encoding);
 }
 
 /** Where the audio starts in bytes that open with a WAV header; 0 when there is no header. */
@@ -96,7 +83,9 @@ export function wavAudioOffset(bytes: Uint8Array): number {
   let at = 12;
   while (at + 8 <= bytes.length) {
     if (tag(at) === 'data') return at + 8;
-    at += 8 + view.getUint32(at + 4, true);
+    // Chunks are padded to an even size (RIFF), the pad byte not counted in the size.
+    const size = view.getUint32(at + 4, true);
+    at += 8 + size + (size & 1);
   }
   return bytes.length;
 }

@@ -5,10 +5,10 @@
  * on. The rules that need the call's state (stream ids, ordering, offered formats) are the
  * session's and the playback's.
  */
+import { decodeBase64 } from '../base64.ts';
 import { excerpt, parseJsonObject } from '../json-frame.ts';
-import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv/dist/2020.js';
+import { botSchemaValidator } from '../bot-schema.ts';
 
 export interface Violation {
   rule: string;
@@ -63,15 +63,16 @@ const KNOWN_TYPES = new Set([
   'connection.validated',
 ]);
 
-const SCHEMA_FILE = new URL('../../../schemas/protocols/audiocodes-bot.schema.json', import.meta.url);
-let validator: ValidateFunction | undefined;
+/** Compiled once per process, before the first call streams (see bot-schema.ts). */
+export const prepareInboundValidator = botSchemaValidator(
+  new URL('../../../schemas/protocols/audiocodes-bot.schema.json', import.meta.url),
+  (schema) => schema?.$defs?.base64,
+  { allErrors: true, verbose: true, allowUnionTypes: true, strictTypes: false },
+);
 
 function validate(data: unknown): ErrorObject[] {
-  if (!validator) {
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, allowUnionTypes: true, strictTypes: false });
-    validator = ajv.compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')));
-  }
-  return validator(data) ? [] : (validator.errors ?? []);
+  const check = prepareInboundValidator();
+  return check(data) ? [] : (check.errors ?? []);
 }
 
 /** Ajv's errors, worded for a report: the branch errors of if/anyOf say nothing on their own. */
@@ -114,14 +115,16 @@ export function readTextFrame(text: string): Inbound {
     return { kind, raw, violations: [{ rule: 'unknown-type', message: `bot sent unknown message type "${kind}"` }] };
   }
   const errors = describeErrors(kind, validate(fields));
+  const audio = kind === 'playStream.chunk' && typeof fields.audioChunk === 'string' ? decodeBase64(fields.audioChunk, false) : undefined;
+  if (audio === null) errors.push('`audioChunk` is not base64 (standard alphabet; `=` padding, if any, to a multiple of 4)');
   if (errors.length > 0) {
     return { kind, raw, violations: [{ rule: 'schema', message: `bot ${kind}: ${errors.join('; ')}` }] };
   }
-  return { kind, raw, message: toMessage(kind, fields), violations: [] };
+  return { kind, raw, message: toMessage(kind, fields, audio ?? undefined), violations: [] };
 }
 
 /** Fields already passed the schema; this only picks them out, tolerating nulls and name variants. */
-function toMessage(kind: string, fields: Record<string, any>): BotMessage {
+function toMessage(kind: string, fields: Record<string, any>, audio?: Buffer): BotMessage {
   const optional = (value: unknown) => (typeof value === 'string' ? value : undefined);
   switch (kind) {
     case 'session.accepted':
@@ -136,7 +139,7 @@ function toMessage(kind: string, fields: Record<string, any>): BotMessage {
     case 'playStream.start':
       return { type: kind, streamId: String(fields.streamId), mediaFormat: optional(fields.mediaFormat), altText: optional(fields.altText) };
     case 'playStream.chunk':
-      return { type: kind, streamId: String(fields.streamId), audio: Buffer.from(fields.audioChunk as string, 'base64') };
+      return { type: kind, streamId: String(fields.streamId), audio: audio! };
     case 'playStream.stop':
       return { type: kind, streamId: String(fields.streamId) };
     case 'activities':

@@ -1,9 +1,10 @@
 /**
  * What the VoiceAI Connect gateway sends a bot. Every message carries the conversationId;
  * activities carry an id and timestamp like the gateway's own. Audio chunks are the hot path
- * (up to 50 a second per call), so they are built from a template.
+ * (up to 50 a second per call), so they are built straight into WebSocket frames.
  */
 import { randomUUID } from 'node:crypto';
+import { allocTextFrame, frameHeaderBytes, maskFrame } from '../ws-frame.ts';
 
 export type SessionEndCode = 'client-disconnected' | 'bot-disconnected' | 'transferred' | 'error';
 
@@ -68,8 +69,36 @@ export function sessionEnd(conversationId: string, reasonCode: SessionEndCode, r
   return { type: 'session.end', conversationId, reasonCode, reason };
 }
 
-/** Builds userStream.chunk messages for one conversation. */
-export function chunkTemplate(conversationId: string): (base64: string) => string {
-  const head = '{"type":"userStream.chunk","conversationId":' + JSON.stringify(conversationId) + ',"audioChunk":"';
-  return (base64) => head + base64 + '"}';
+const CHUNK_TAIL = '"}';
+const CHUNK_TAIL_BYTES = Buffer.from(CHUNK_TAIL, 'latin1');
+
+/**
+ * userStream.chunk messages of one conversation. `frame` builds the message straight into a
+ * masked WebSocket frame (see ../ws-frame.ts): a call sends one every chunkMs, and this way
+ * each costs one buffer and the base64 text; `text` is the same message for a socket that
+ * cannot be written to directly.
+ */
+export class ChunkMessages {
+  private readonly headText: string;
+  private readonly head: Buffer;
+
+  constructor(conversationId: string) {
+    this.headText = `{"type":"userStream.chunk","conversationId":${JSON.stringify(conversationId)},"audioChunk":"`;
+    this.head = Buffer.from(this.headText, 'utf8');
+  }
+
+  frame(audio: Buffer): Buffer {
+    const length = this.head.length + 4 * Math.ceil(audio.length / 3) + CHUNK_TAIL_BYTES.length;
+    const frame = allocTextFrame(length);
+    let at = frameHeaderBytes(length);
+    at += this.head.copy(frame, at);
+    at += frame.write(audio.toString('base64'), at, 'latin1');
+    CHUNK_TAIL_BYTES.copy(frame, at);
+    maskFrame(frame);
+    return frame;
+  }
+
+  text(audio: Buffer): string {
+    return this.headText + audio.toString('base64') + CHUNK_TAIL;
+  }
 }

@@ -26,6 +26,7 @@ export class PlayStreams {
   /** Samples of queue[0] already played. */
   private offset = 0;
   private buffered = 0;
+  private readonly frame = new Int16Array(FRAME);
 
   /** True while bot audio waits to be heard. */
   hasAudio(): boolean {
@@ -78,10 +79,13 @@ export class PlayStreams {
     return null;
   }
 
-  /** Plays one 20 ms slot: 320 samples of 16 kHz PCM, or null when nothing is buffered. */
+  /**
+   * Plays one 20 ms slot: 320 samples of 16 kHz PCM, or null when nothing is buffered. The
+   * array is this player's own and is overwritten by the next slot (CallSink.frame: copy to keep).
+   */
   playFrame(): Int16Array | null {
     if (this.buffered === 0) return null;
-    const frame = new Int16Array(FRAME);
+    const frame = this.frame;
     let filled = 0;
     while (filled < FRAME && this.queue.length > 0) {
       const head = this.queue[0]!;
@@ -95,6 +99,8 @@ export class PlayStreams {
         this.offset = 0;
       }
     }
+    // The stream's last slot: what it does not fill is silence.
+    if (filled < FRAME) frame.fill(0, filled);
     return frame;
   }
 

@@ -7,25 +7,34 @@
  * sent in one go after the ack, as a gateway buffering the line would; so the caller's
  * timing stays real and a slow ack shows up as bot latency.
  */
-import { bytesForMs, wavHeader, type MediaFormat } from './formats.ts';
+import { bytesForMs, WAV_HEADER_BYTES, wavHeader, type MediaFormat } from './formats.ts';
 import type { Violation } from './inbound.ts';
 
 export interface UserStreamWire {
   start(): void;
-  chunk(audio: Uint8Array): void;
+  /** `audio` may be read only until chunk() returns: its buffer is reused for the next chunk. */
+  chunk(audio: Buffer): void;
   stop(): void;
   violation(violation: Violation): void;
 }
 
-type Op = { kind: 'start' } | { kind: 'chunk'; audio: Uint8Array } | { kind: 'stop' };
+type Op = { kind: 'start' } | { kind: 'chunk'; audio: Buffer } | { kind: 'stop' };
 type WireState = 'idle' | 'starting' | 'open' | 'stopping';
+
+/** Room for a WAV header in front of a chunk's audio. */
+const HEADER_ROOM = WAV_HEADER_BYTES;
 
 export class UserStreams {
   /** The caller's side: a stream has been opened and not yet closed. */
   private open = false;
-  private parts: Uint8Array[] = [];
+  /**
+   * The chunk being filled, reused for every chunk: a WAV header's room, then the audio
+   * (only the first chunk of a wav/* stream goes out with the header in front).
+   */
+  private readonly pending: Buffer;
   private partBytes = 0;
   private needsHeader = false;
+  private readonly header: Uint8Array | null;
   private readonly chunkBytes: number;
 
   /** The wire's side. */
@@ -44,6 +53,8 @@ export class UserStreams {
     private readonly now: () => number,
   ) {
     this.chunkBytes = bytesForMs(format, chunkMs);
+    this.header = format.wav ? wavHeader(format) : null;
+    this.pending = Buffer.alloc(HEADER_ROOM + this.chunkBytes);
   }
 
   get isOpen(): boolean {
@@ -53,16 +64,22 @@ export class UserStreams {
   openStream(): void {
     if (this.open) return;
     this.open = true;
+    // Audio left over from a stream given up on (its start never acknowledged) is not this one's.
+    this.partBytes = 0;
     this.needsHeader = this.format.wav;
     this.push({ kind: 'start' });
   }
 
-  /** Adds one slot of encoded caller audio to the open stream. */
+  /** Adds one slot of encoded caller audio to the open stream (copied: the caller may reuse `bytes`). */
   audio(bytes: Uint8Array): void {
     if (!this.open) return;
-    this.parts.push(bytes);
-    this.partBytes += bytes.length;
-    if (this.partBytes >= this.chunkBytes) this.flushChunk();
+    for (let at = 0; at < bytes.length; ) {
+      const take = Math.min(bytes.length - at, this.chunkBytes - this.partBytes);
+      this.pending.set(bytes.subarray(at, at + take), HEADER_ROOM + this.partBytes);
+      this.partBytes += take;
+      at += take;
+      if (this.partBytes === this.chunkBytes) this.flushChunk();
+    }
   }
 
   closeStream(): void {
@@ -128,21 +145,17 @@ export class UserStreams {
 
   private flushChunk(): void {
     if (this.partBytes === 0) return;
-    const header = this.needsHeader ? wavHeader(this.format) : null;
+    let from = HEADER_ROOM;
+    if (this.needsHeader && this.header) {
+      from -= this.header.length;
+      this.pending.set(this.header, from);
+    }
     this.needsHeader = false;
-    const audio = new Uint8Array((header?.length ?? 0) + this.partBytes);
-    let at = 0;
-    if (header) {
-      audio.set(header);
-      at = header.length;
-    }
-    for (const part of this.parts) {
-      audio.set(part, at);
-      at += part.length;
-    }
-    this.parts = [];
+    const audio = this.pending.subarray(from, HEADER_ROOM + this.partBytes);
     this.partBytes = 0;
-    this.push({ kind: 'chunk', audio });
+    // The usual case, a stream open and nothing waiting: out now, straight from the reused buffer.
+    if (this.state === 'open' && this.outbox.length === 0) this.wire.chunk(audio);
+    else this.push({ kind: 'chunk', audio: Buffer.from(audio) });
   }
 
   private push(op: Op): void {

@@ -7,25 +7,28 @@
  * the way Twilio checks it (inbound.ts) and against what Twilio cannot see but a caller would
  * hear (payload.ts, audio after `clear`).
  */
+import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { RawData } from 'ws';
 import { performance } from 'node:perf_hooks';
+import { splitFrames } from '../../audio/frames.ts';
 import { mulawDecodeInto, mulawEncode } from '../../audio/g711.ts';
 import type { Prompt } from '../../audio/types.ts';
 import { sharedPacer, type Pacer } from '../../clock/pacer.ts';
 import { Keypad } from '../keypad.ts';
+import type { PromptPlay } from '../prompt-play.ts';
 import { openSocket } from '../connect.ts';
-import { rawSocketOf } from '../ws-frame.ts';
-import { MediaFrameWriter } from './media-frame.ts';
+import { rawSocketOf, textFrame } from '../ws-frame.ts';
+import { MediaFrameEncoder } from './media-frame.ts';
 import { redactUrl } from '../redact.ts';
 import { CallRefusedError, CallSetupError, type CallClock, type CallerSession, type CallSetup, type CallSink, type PlayResult } from '../session.ts';
 import { newSid } from './ids.ts';
+import { frameBytes } from '../json-frame.ts';
 import { prepareInboundValidator, readBinaryFrame, readTextFrame, type Inbound } from './inbound.ts';
 import {
   CONNECTED_MESSAGE,
   dtmfMessage,
   markEchoMessage,
-  mediaTemplate,
   startMessage,
   stopMessage,
   type StreamIds,
@@ -38,8 +41,8 @@ import { openRestApi, type RestLease } from './rest-api.ts';
 import { DEFAULT_SEVERITY, type TwilioRule } from './rules.ts';
 import { signatureHeader } from './signature.ts';
 import { StatusCallbacks } from './status-callback.ts';
-import { resolveCallbackUrl, resolveStreamUrl, type StreamTarget } from './stream-url.ts';
-import type { StreamMode } from './twiml.ts';
+import { checkOptionUrls, resolveCallbackUrl, resolveStreamUrl, type StreamTarget } from './stream-url.ts';
+import { redactTwiml, type StreamMode } from './twiml.ts';
 import { callWebhook } from './webhook.ts';
 
 export type { TwilioOptions } from './options.ts';
@@ -66,32 +69,17 @@ const encodedPrompts = new WeakMap<Prompt, EncodedPrompt>();
 function encodePrompt(prompt: Prompt): EncodedPrompt {
   const cached = encodedPrompts.get(prompt);
   if (cached) return cached;
-  const samples = prompt.samples;
-  const frameCount = Math.max(1, Math.ceil(samples.length / BYTES_PER_FRAME));
-  const payloads: Buffer[] = [];
-  const pcm: Int16Array[] = [];
-  for (let i = 0; i < frameCount; i++) {
-    const frame = new Int16Array(BYTES_PER_FRAME);
-    frame.set(samples.subarray(i * BYTES_PER_FRAME, (i + 1) * BYTES_PER_FRAME));
-    pcm.push(frame);
-    payloads.push(Buffer.from(Buffer.from(mulawEncode(frame)).toString('base64'), 'latin1'));
-  }
+  // An empty prompt still takes one (silent) frame.
+  const pcm = prompt.samples.length > 0 ? splitFrames(prompt.samples, BYTES_PER_FRAME) : [new Int16Array(BYTES_PER_FRAME)];
+  const payloads = pcm.map((frame) => Buffer.from(Buffer.from(mulawEncode(frame)).toString('base64'), 'latin1'));
   const encoded = { payloads, pcm };
   encodedPrompts.set(prompt, encoded);
   return encoded;
 }
 
-interface Playing {
-  prompt: EncodedPrompt;
-  index: number;
-  startedAt: number;
-  /** Where the caller's speech ends in the prompt, ms (trailing silence is not talking). */
-  speechEndMs: number;
-  /** The same for the latency anchor: the prompt's end when no speech was found in it. */
+interface Playing extends PromptPlay<EncodedPrompt> {
+  /** Where the caller's speech ends for the latency anchor: the prompt's end when no speech was found in it. */
   anchorEndMs: number;
-  onFirstFrame?: (t: number) => void;
-  onSpeechEnd?: (t: number) => void;
-  resolve: (result: PlayResult) => void;
 }
 
 /** A play's speech end, reported once the frame it falls in (or before) has actually been sent. */
@@ -122,9 +110,9 @@ export class TwilioCallerSession implements CallerSession {
   private sequenceNumber = 0;
   private chunk = 0;
   private streamStartedAt = 0;
-  private readonly media: ReturnType<typeof mediaTemplate>;
-  /** Media frames go straight onto the socket: the hot path (see ws-frame.ts). */
-  private mediaWriter: MediaFrameWriter | null = null;
+  private readonly mediaFrames: MediaFrameEncoder;
+  /** The socket under the WebSocket: what convotest sends is written there (see ws-frame.ts). */
+  private raw: Duplex | null = null;
   private readonly playback = new PlaybackBuffer();
   private readonly plays: Playing[] = [];
   private readonly keypad = new Keypad();
@@ -165,7 +153,7 @@ export class TwilioCallerSession implements CallerSession {
       callSid: this.options.callSid ?? newSid('CA'),
       streamSid: this.options.streamSid ?? newSid('MZ'),
     };
-    this.media = mediaTemplate(this.ids.streamSid);
+    this.mediaFrames = new MediaFrameEncoder(this.ids.streamSid);
     prepareInboundValidator();
   }
 
@@ -202,9 +190,9 @@ export class TwilioCallerSession implements CallerSession {
       throw error;
     }
     this.socket = socket;
-    const raw = rawSocketOf(socket);
-    if (raw) this.mediaWriter = new MediaFrameWriter(this.ids.streamSid, raw);
-    if (NetworkShaper.needed(this.options.network)) this.shaper = new NetworkShaper(socket, this.options.network);
+    this.raw = rawSocketOf(socket) ?? null;
+    if (!this.raw) throw new Error('convotest: the WebSocket opened without a socket under it');
+    if (NetworkShaper.needed(this.options.network)) this.shaper = new NetworkShaper(socket, this.raw, this.options.network);
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     socket.on('close', (code, reason) => this.onClose(code, reason.toString()));
     socket.on('error', (error) => this.sink.event({ type: 'info', t: this.clock.now(), message: `socket error: ${error.message}` }));
@@ -284,6 +272,7 @@ export class TwilioCallerSession implements CallerSession {
 
   /** The target itself (ws://) or, for http(s)://, what the voice webhook's TwiML says. */
   private async planStream(): Promise<StreamPlan> {
+    checkOptionUrls(this.options);
     const target = this.setup.target;
     const tracks = this.options.tracks;
     const callback = this.options.statusCallback ? { url: this.options.statusCallback, method: this.options.statusCallbackMethod } : undefined;
@@ -311,8 +300,7 @@ export class TwilioCallerSession implements CallerSession {
     });
     this.sink.wire({ t, dir: 'out', kind: 'webhook', data: { method: 'POST', url: redactUrl(target), form } });
     const body = reply.body.length > 2000 ? `${reply.body.slice(0, 2000)}…` : reply.body;
-    // URLs in the TwiML may carry credentials (?token=…): shown redacted, like every URL.
-    this.sink.wire({ t: this.clock.now(), dir: 'in', kind: 'twiml', data: { status: reply.status, body: body.replace(/\b(?:wss?|https?):\/\/[^\s"'<>]+/g, (url) => redactUrl(url)) } });
+    this.sink.wire({ t: this.clock.now(), dir: 'in', kind: 'twiml', data: { status: reply.status, body: redactTwiml(body) } });
     for (const verb of plan.before) this.sink.event({ type: 'info', t: this.clock.now(), message: `TwiML before the stream: ${verb.summary} (not played)` });
     const stream = plan.stream;
     const policy = { webhookUrl: target, allowHosts: this.options.allowHosts, streamHost: this.options.streamHost };
@@ -454,11 +442,7 @@ export class TwilioCallerSession implements CallerSession {
     }
     if (!this.sendsInbound) return pcm;
     const timestamp = Math.round(slotTime - this.streamStartedAt);
-    const sequenceNumber = ++this.sequenceNumber;
-    const chunk = ++this.chunk;
-    if (this.shaper) this.shaper.send(this.media(sequenceNumber, chunk, timestamp, payload.toString('latin1')), true);
-    else if (this.mediaWriter && this.socket!.readyState === this.socket!.OPEN) this.mediaWriter.write(sequenceNumber, chunk, timestamp, payload);
-    else this.socket!.send(this.media(sequenceNumber, chunk, timestamp, payload.toString('latin1')));
+    this.out(this.mediaFrames.frame(++this.sequenceNumber, ++this.chunk, timestamp, payload), true);
     // Through a shaper the frame leaves later, on the shaper's schedule: keep the slot time.
     this.sentThisSlot = this.shaper === null;
     this.sink.wire({ t, dir: 'out', kind: 'media', data: null });
@@ -467,7 +451,7 @@ export class TwilioCallerSession implements CallerSession {
 
   private receive(data: RawData, isBinary: boolean): void {
     const t = this.clock.now();
-    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    const bytes = frameBytes(data);
     const inbound: Inbound = isBinary ? readBinaryFrame(bytes.length) : readTextFrame(bytes.toString('utf8'), this.ids.streamSid);
     this.sink.wire({ t, dir: 'in', kind: inbound.kind, data: inbound.raw });
     if (this.stopped) {
@@ -549,9 +533,14 @@ export class TwilioCallerSession implements CallerSession {
   }
 
   private send(text: string, kind: string, data: unknown): void {
-    if (this.shaper) this.shaper.send(text, false);
-    else this.socket!.send(text);
+    this.out(textFrame(text), false);
     this.sink.wire({ t: this.clock.now(), dir: 'out', kind, data });
+  }
+
+  /** Everything the caller sends leaves here, as whole frames on the socket (see ws-frame.ts). */
+  private out(frame: Buffer, isMedia: boolean): void {
+    if (this.shaper) this.shaper.send(frame, isMedia);
+    else if (this.socket!.readyState === this.socket!.OPEN) this.raw!.write(frame);
   }
 
   private onClose(code: number, reason: string): void {

@@ -5,7 +5,8 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { tlsOptions, type TlsPolicy } from '../connect.ts';
+import { formatMs } from '../../clock/duration.ts';
+import { networkProblem, tlsOptions, type TlsPolicy } from '../connect.ts';
 
 export interface HttpReply {
   status: number;
@@ -60,24 +61,10 @@ export function sendForm(target: string, options: HttpOptions): Promise<HttpRepl
       );
       res.on('error', (error) => reject(new HttpError(error.message)));
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${options.timeoutMs}ms`)));
-    req.on('error', (error: NodeJS.ErrnoException) => reject(new HttpError(describeError(error))));
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${formatMs(options.timeoutMs)}`)));
+    req.on('error', (error: NodeJS.ErrnoException) => reject(new HttpError(networkProblem(error, 'https://') ?? error.message)));
     req.end(options.method === 'POST' ? encoded : undefined);
   });
-}
-
-function describeError(error: NodeJS.ErrnoException): string {
-  switch (error.code) {
-    case 'ECONNREFUSED':
-      return 'connection refused (is the bot running and listening there?)';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'host not found';
-    case 'ECONNRESET':
-      return 'the connection was reset';
-    default:
-      return error.message;
-  }
 }
 
 /** The start of a body, on one line, for an error message. */

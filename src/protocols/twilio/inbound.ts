@@ -5,9 +5,9 @@
  * violation record, named by its compliance rule, rather than an exception.
  */
 import { excerpt, parseJsonObject } from '../json-frame.ts';
-import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv/dist/2020.js';
+import { decodeBase64 } from '../base64.ts';
+import { botSchemaValidator } from '../bot-schema.ts';
 import type { TwilioRule } from './rules.ts';
 
 export type BotMessage =
@@ -30,21 +30,12 @@ export interface Inbound {
   violations: Violation[];
 }
 
-const SCHEMA_FILE = new URL('../../../schemas/protocols/twilio-bot.schema.json', import.meta.url);
-let validator: ValidateFunction | undefined;
-
-/**
- * Compiled once per process, before the first call streams (sessions call this when they are
- * created): compiling takes tens of ms, and done at the first bot message it would stall the
- * shared pacer while every call in flight waits for its next frame.
- */
-export function prepareInboundValidator(): ValidateFunction {
-  if (!validator) {
-    const ajv = new Ajv2020({ allErrors: true, strictTypes: false });
-    validator = ajv.compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')));
-  }
-  return validator;
-}
+/** Compiled once per process, before the first call streams (see bot-schema.ts). */
+export const prepareInboundValidator = botSchemaValidator(
+  new URL('../../../schemas/protocols/twilio-bot.schema.json', import.meta.url),
+  (schema) => schema?.$defs?.media?.properties?.media?.properties?.payload,
+  { allErrors: true, strictTypes: false },
+);
 
 function validate(data: unknown): ErrorObject[] {
   const check = prepareInboundValidator();
@@ -66,18 +57,22 @@ export function readTextFrame(text: string, streamSid: string): Inbound {
   const raw: unknown = fields;
   const kind = typeof fields.event === 'string' ? fields.event : 'unknown';
   const violations = schemaViolations(kind, fields, validate(raw));
+  const payload = kind === 'media' ? (fields.media as { payload?: unknown } | null | undefined)?.payload : undefined;
+  const audio = typeof payload === 'string' ? decodeBase64(payload, true) : null;
+  if (typeof payload === 'string' && audio === null) violations.push({ rule: 'payload-base64', message: 'bot media payload is not valid base64' });
   if (violations.length === 0 && fields.streamSid !== streamSid) {
     violations.push({ rule: 'stream-sid-wrong', message: `bot ${kind} names streamSid ${JSON.stringify(fields.streamSid)}, not this stream's ${streamSid}` });
   }
   // Twilio drops a message that is not exactly right; so does convotest, after recording why.
   if (violations.length > 0) return { kind, raw, violations };
-  return { kind, raw, message: toMessage(fields), violations };
+  return { kind, raw, message: toMessage(fields, audio), violations };
 }
 
-function toMessage(fields: Record<string, unknown>): BotMessage {
+/** `audio`: the media payload, already decoded. */
+function toMessage(fields: Record<string, unknown>, audio: Buffer | null): BotMessage {
   if (fields.event === 'clear') return { event: 'clear' };
   if (fields.event === 'mark') return { event: 'mark', name: (fields.mark as { name: string }).name };
-  return { event: 'media', audio: Buffer.from((fields.media as { payload: string }).payload, 'base64') };
+  return { event: 'media', audio: audio! };
 }
 
 /** Ajv's errors as rules, one violation per rule, in words that name the field. */
@@ -102,8 +97,6 @@ function schemaViolations(kind: string, fields: Record<string, unknown>, errors:
     } else if ((path === '' && missing === 'mark') || path.startsWith('/mark')) {
       if (extra !== undefined) add('unknown-field', `bot mark has an unknown field mark.${extra}`);
       else add('mark-name', 'bot mark has no `mark.name` (a non-empty string)');
-    } else if (path === '/media/payload' && error.keyword === 'pattern') {
-      add('payload-base64', 'bot media payload is not valid base64');
     } else if (extra !== undefined) {
       add('unknown-field', `bot ${kind} has a field Twilio does not define: ${path ? `${path.slice(1).replace(/\//g, '.')}.` : ''}${extra} (error 31951)`);
     } else {

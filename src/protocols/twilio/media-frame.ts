@@ -1,9 +1,9 @@
 /**
- * The caller's `media` message as bytes on the wire: the same text as messages.ts's
- * mediaTemplate, built straight into a masked WebSocket frame (see ../ws-frame.ts) with no
- * string in between. The payload comes as base64 bytes, encoded once per prompt.
+ * The caller's `media` message, shaped as Twilio sends it (see messages.ts: every number a
+ * string, keys in Twilio's order), built straight into a masked WebSocket frame (see
+ * ../ws-frame.ts) with no string in between: it is the hot path, fifty times a second per
+ * call. The payload comes as base64 bytes, encoded once per prompt.
  */
-import type { Duplex } from 'node:stream';
 import { allocTextFrame, frameHeaderBytes, maskFrame } from '../ws-frame.ts';
 
 const BEFORE_SEQUENCE = Buffer.from('{"event":"media","sequenceNumber":"', 'latin1');
@@ -18,54 +18,45 @@ function digitCount(n: number): number {
   return count;
 }
 
-/** Writes integer `n` in decimal at `at`; returns the offset after it. */
-function writeInteger(frame: Buffer, at: number, n: number): number {
-  let rest = n;
-  if (rest < 0) {
-    frame[at++] = 0x2d; // '-'
-    rest = -rest;
-  }
-  const end = at + digitCount(rest);
+/** Writes integer `n`, known to take `digits` characters, in decimal at `at`; returns the offset after it. */
+function writeInteger(frame: Buffer, at: number, n: number, digits: number): number {
+  const end = at + digits;
+  let rest = Math.abs(n);
   let i = end;
   do {
     frame[--i] = 0x30 + (rest % 10);
     rest = Math.floor(rest / 10);
   } while (rest > 0);
+  if (n < 0) frame[at] = 0x2d; // '-'
   return end;
 }
 
-export class MediaFrameWriter {
+export class MediaFrameEncoder {
   /** `"},"streamSid":"MZ…"}`: fixed for the stream. */
   private readonly tail: Buffer;
 
-  constructor(
-    streamSid: string,
-    readonly socket: Duplex,
-  ) {
+  constructor(streamSid: string) {
     this.tail = Buffer.from(`"},"streamSid":${JSON.stringify(streamSid)}}`, 'utf8');
   }
 
-  /** The frame for one media message (masked, ready to write); `payload` is base64 text as bytes. */
+  /** The frame for one media message, masked and ready to write; `payload` is base64 text as bytes. */
   frame(sequenceNumber: number, chunk: number, timestamp: number, payload: Buffer): Buffer {
-    const length =
-      FIXED_BYTES + digitCount(sequenceNumber) + digitCount(chunk) + digitCount(timestamp) + payload.length + this.tail.length;
+    const sequenceDigits = digitCount(sequenceNumber);
+    const chunkDigits = digitCount(chunk);
+    const timestampDigits = digitCount(timestamp);
+    const length = FIXED_BYTES + sequenceDigits + chunkDigits + timestampDigits + payload.length + this.tail.length;
     const frame = allocTextFrame(length);
     let at = frameHeaderBytes(length);
     at += BEFORE_SEQUENCE.copy(frame, at);
-    at = writeInteger(frame, at, sequenceNumber);
+    at = writeInteger(frame, at, sequenceNumber, sequenceDigits);
     at += BEFORE_CHUNK.copy(frame, at);
-    at = writeInteger(frame, at, chunk);
+    at = writeInteger(frame, at, chunk, chunkDigits);
     at += BEFORE_TIMESTAMP.copy(frame, at);
-    at = writeInteger(frame, at, timestamp);
+    at = writeInteger(frame, at, timestamp, timestampDigits);
     at += BEFORE_PAYLOAD.copy(frame, at);
     at += payload.copy(frame, at);
     this.tail.copy(frame, at);
     maskFrame(frame);
     return frame;
-  }
-
-  /** Sends one media message on the stream's socket. */
-  write(sequenceNumber: number, chunk: number, timestamp: number, payload: Buffer): void {
-    this.socket.write(this.frame(sequenceNumber, chunk, timestamp, payload));
   }
 }

@@ -1,8 +1,8 @@
 /**
  * What Twilio sends a bot, shaped exactly as the real service does (see the 2020 capture in
  * shared/fixtures): every number a string, one sequenceNumber counter across all events,
- * keys in Twilio's order. Media frames are the hot path, so they are built from a template
- * instead of JSON.stringify on an object per frame.
+ * keys in Twilio's order. Media messages are the hot path: media-frame.ts builds them as
+ * bytes, in the same shape.
  */
 
 export interface StreamIds {
@@ -32,21 +32,6 @@ export function startMessage(
     },
     streamSid: ids.streamSid,
   });
-}
-
-/** Builds inbound media frames for one stream; the streamSid part of the template is fixed once. */
-export function mediaTemplate(streamSid: string): (sequenceNumber: number, chunk: number, timestamp: number, payload: string) => string {
-  const tail = '"},"streamSid":' + JSON.stringify(streamSid) + '}';
-  return (sequenceNumber, chunk, timestamp, payload) =>
-    '{"event":"media","sequenceNumber":"' +
-    sequenceNumber +
-    '","media":{"track":"inbound","chunk":"' +
-    chunk +
-    '","timestamp":"' +
-    timestamp +
-    '","payload":"' +
-    payload +
-    tail;
 }
 
 export function dtmfMessage(sequenceNumber: number, streamSid: string, digit: string): string {

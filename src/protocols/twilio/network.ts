@@ -3,19 +3,21 @@
  * `bunch` holds the caller's frames back and sends them N at a time, `jitter` delays each
  * send by a random amount (never reordering). Everything convotest sends goes through the
  * same queue while shaping is on, as on one TCP connection. Frames released together are
- * written in one go (corked), so they also arrive together.
+ * written in one go (corked), so they also arrive together. It holds whole WebSocket frames
+ * (see ../ws-frame.ts) and writes them on the socket under the WebSocket.
  */
+import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { NetworkShape } from './options.ts';
 
 interface Batch {
-  messages: string[];
+  messages: Buffer[];
   /** performance-style ms (Date.now()) when it may go out. */
   releaseAt: number;
 }
 
 export class NetworkShaper {
-  private group: string[] = [];
+  private group: Buffer[] = [];
   private mediaInGroup = 0;
   private readonly queue: Batch[] = [];
   private lastRelease = 0;
@@ -23,6 +25,7 @@ export class NetworkShaper {
 
   constructor(
     private readonly socket: WebSocket,
+    private readonly raw: Duplex,
     private readonly shape: NetworkShape,
     private readonly random: () => number = Math.random,
   ) {}
@@ -31,8 +34,8 @@ export class NetworkShaper {
     return shape.bunch > 1 || shape.jitter > 0;
   }
 
-  send(text: string, isMedia: boolean): void {
-    this.group.push(text);
+  send(frame: Buffer, isMedia: boolean): void {
+    this.group.push(frame);
     if (isMedia) this.mediaInGroup++;
     if (this.mediaInGroup >= this.shape.bunch || (!isMedia && this.shape.bunch === 1)) this.closeGroup();
   }
@@ -75,19 +78,18 @@ export class NetworkShaper {
     this.timer = setTimeout(() => {
       this.timer = null;
       const now = Date.now();
-      const due: string[] = [];
+      const due: Buffer[] = [];
       while (this.queue.length > 0 && this.queue[0]!.releaseAt <= now) due.push(...this.queue.shift()!.messages);
       this.write(due);
       this.schedule();
     }, Math.max(0, this.queue[0]!.releaseAt - Date.now()));
   }
 
-  private write(messages: string[]): void {
-    if (messages.length === 0 || this.socket.readyState !== this.socket.OPEN) return;
-    // ws exposes no cork; its net.Socket does. Without it each frame would be its own TCP write.
-    const raw = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-    raw?.cork();
-    for (const message of messages) this.socket.send(message);
-    if (raw) process.nextTick(() => raw.uncork());
+  private write(frames: Buffer[]): void {
+    if (frames.length === 0 || this.socket.readyState !== this.socket.OPEN) return;
+    // Corked, the frames leave in one TCP write instead of one each.
+    this.raw.cork();
+    for (const frame of frames) this.raw.write(frame);
+    process.nextTick(() => this.raw.uncork());
   }
 }

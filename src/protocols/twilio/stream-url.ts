@@ -4,7 +4,9 @@
  * only the webhook's own host is trusted unless the suite widens it (`allowHosts`), or takes
  * the host out of the TwiML's hands altogether (`streamHost`).
  */
+import { redactUrl } from '../redact.ts';
 import { CallSetupError } from '../session.ts';
+import type { TwilioOptions } from './options.ts';
 
 export interface StreamTarget {
   /** The URL dialled. */
@@ -65,6 +67,53 @@ export function resolveStreamUrl(twimlUrl: string, policy: HostPolicy): StreamTa
     );
   }
   return { dial: twimlUrl, signUrl: twimlUrl, hasQuery };
+}
+
+/**
+ * The URLs of the `twilio:` block, read before anything is dialled. The suite's schema checks
+ * their shape only (`http://[x` passes), and the sites that use them would fail with a bare
+ * "Invalid URL" deep inside the call: say which option it is and what to write instead.
+ */
+/** The twilio: options that hold a URL or a host to dial. */
+export const URL_OPTIONS = ['publicUrl', 'statusCallback', 'streamHost'] as const;
+export type UrlOption = (typeof URL_OPTIONS)[number];
+
+/**
+ * What is wrong with the value of a URL option, or null. Worded without the value, which may
+ * have come from an environment variable: the caller shows it (redacted) or points at it.
+ */
+export function urlOptionProblem(key: UrlOption, value: string): string | null {
+  if (key === 'streamHost') {
+    try {
+      rewriteHost(new URL('wss://stream.example/'), value);
+      return null;
+    } catch {
+      return 'is not a host to dial; write host:port (127.0.0.1:8080) or scheme://host:port (ws://127.0.0.1:8080)';
+    }
+  }
+  const example = key === 'publicUrl' ? 'https://bot.example.com/voice or wss://bot.example.com/stream' : 'https://bot.example.com/stream-status';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `is not a URL; write a full URL, like ${example}`;
+  }
+  if (key === 'publicUrl' && !/^(wss?|https?):$/.test(url.protocol)) return 'must be an http(s):// or ws(s):// URL';
+  // statusCallback's scheme is the suite schema's to check (its pattern says http(s)://).
+  return null;
+}
+
+/** Throws a CallSetupError for the first URL option that cannot be used (a suite loader checks them first; options can come from elsewhere). */
+export function checkOptionUrls(options: Pick<TwilioOptions, UrlOption>): void {
+  for (const key of URL_OPTIONS) {
+    const value = options[key];
+    const problem = value === undefined ? null : urlOptionProblem(key, value);
+    if (problem) throw optionError(key, value!, problem);
+  }
+}
+
+function optionError(key: string, value: string, problem: string): CallSetupError {
+  return new CallSetupError(`twilio.${key} ${JSON.stringify(redactUrl(value))} ${problem}`);
 }
 
 /** `127.0.0.1:8080` keeps the scheme; `ws://127.0.0.1:8080` replaces it too. */

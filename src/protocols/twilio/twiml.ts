@@ -4,6 +4,7 @@
  * `<Start><Stream>` (unidirectional; TwiML goes on). The verbs before it are kept so the
  * timeline can show what a caller would have heard first; convotest does not play them.
  */
+import { looksSecret, redactUrl } from '../redact.ts';
 import { childElements, parseXml, textOf, XmlError, type XmlElement } from './xml.ts';
 
 export type StreamMode = 'connect' | 'start';
@@ -114,4 +115,19 @@ function describeVerb(verb: XmlElement): TwimlVerb {
     default:
       return { verb: verb.name, summary: `<${verb.name}> (not emulated)` };
   }
+}
+
+/**
+ * A TwiML reply as the timeline may show it: bots pass credentials to their stream as
+ * `<Parameter name="apiToken" value="…"/>` and in URLs (`?token=…`); both are masked, like
+ * the customParameters they become.
+ */
+export function redactTwiml(body: string): string {
+  return body
+    .replace(/\b(?:wss?|https?):\/\/[^\s"'<>]+/g, (url) => redactUrl(url))
+    .replace(/<Parameter\b[^>]*>/g, (tag) => {
+      const name = /\bname\s*=\s*(?:"([^"]*)"|'([^']*)')/.exec(tag);
+      if (!name || !looksSecret(name[1] ?? name[2] ?? '')) return tag;
+      return tag.replace(/\bvalue\s*=\s*(?:"[^"]*"|'[^']*')/, 'value="***"');
+    });
 }

@@ -10,7 +10,7 @@ import { bodyExcerpt, HttpError, sendForm, type HttpReply } from './http.ts';
 import type { StreamIds } from './messages.ts';
 import type { TwilioOptions } from './options.ts';
 import { signatureHeader } from './signature.ts';
-import { readTwiml, TwimlError, type TwimlPlan } from './twiml.ts';
+import { readTwiml, redactTwiml, TwimlError, type TwimlPlan } from './twiml.ts';
 
 export const TWILIO_USER_AGENT = 'TwilioProxy/1.1';
 
@@ -71,15 +71,15 @@ export async function callWebhook(call: WebhookCall): Promise<WebhookResult> {
   const answered = `voice webhook ${shown} answered HTTP ${reply.status}${reply.statusText ? ` ${reply.statusText}` : ''}`;
   if (reply.status >= 400) {
     const hint = reply.status === 401 || reply.status === 403 ? ' (the bot refused the request: check the signature and twilio.authToken)' : '';
-    throw new CallRefusedError(`${answered}${hint}: ${bodyExcerpt(reply.body)}`, reply.status);
+    throw new CallRefusedError(`${answered}${hint}: ${bodyExcerpt(redactTwiml(reply.body))}`, reply.status);
   }
   if (reply.status < 200 || reply.status >= 300) {
-    throw new CallSetupError(`${answered}; it must answer 200 with TwiML (convotest does not follow redirects): ${bodyExcerpt(reply.body)}`);
+    throw new CallSetupError(`${answered}; it must answer 200 with TwiML (convotest does not follow redirects): ${bodyExcerpt(redactTwiml(reply.body))}`);
   }
   try {
     return { form, reply, plan: readTwiml(reply.body) };
   } catch (error) {
-    if (error instanceof TwimlError) throw new CallSetupError(`${answered}, but ${error.message}; body: ${bodyExcerpt(reply.body)}`);
+    if (error instanceof TwimlError) throw new CallSetupError(`${answered}, but ${error.message}; body: ${bodyExcerpt(redactTwiml(reply.body))}`);
     throw error;
   }
 }
