@@ -12,7 +12,7 @@
  */
 import { formatMs } from '../clock/duration.ts';
 import type { CallSpec, RunPolicy, Suite } from '../suite/model.ts';
-import type { AttemptResult, CallMetrics, CallResult } from './results.ts';
+import type { AttemptResult, CallResult } from './results.ts';
 import { percentiles } from './stats.ts';
 
 export interface Policy {
@@ -133,7 +133,7 @@ export class CallAttempts {
       }
     }
 
-    const combined: CallResult = { ...main.result, status, attempts: runs.map(summarizeAttempt) };
+    const combined: CallResult = { ...main.result, status, attempts: runs.map((run) => attemptResult(run.slot, run.result)) };
     if (reason === undefined) delete combined.reason;
     else combined.reason = reason;
     if (runs.length > 1) {
@@ -149,18 +149,19 @@ export class CallAttempts {
   }
 }
 
-function summarizeAttempt(run: Finished): AttemptResult {
+/** One attempt as the reports list it (and as reporters hear of it while retries go on). */
+export function attemptResult(slot: Required<AttemptSlot>, result: CallResult): AttemptResult {
   const attempt: AttemptResult = {
-    attempt: run.slot.attempt,
-    repetition: run.slot.repetition,
-    retry: run.slot.retry,
-    status: run.result.status === 'flaky' ? 'passed' : run.result.status,
-    startedAt: run.result.startedAt,
-    durationMs: run.result.durationMs,
-    metrics: run.result.metrics,
+    attempt: slot.attempt,
+    repetition: slot.repetition,
+    retry: slot.retry,
+    status: result.status === 'flaky' ? 'passed' : result.status,
+    startedAt: result.startedAt,
+    durationMs: result.durationMs,
+    metrics: result.metrics,
   };
-  if (run.result.reason !== undefined) attempt.reason = run.result.reason;
-  if (run.result.audio.call !== undefined) attempt.audio = run.result.audio.call;
+  if (result.reason !== undefined) attempt.reason = result.reason;
+  if (result.audio.call !== undefined) attempt.audio = result.audio.call;
   return attempt;
 }
 
@@ -171,9 +172,4 @@ function describeFirstFailure(failures: Finished[]): string {
 
 function percent(rate: number): string {
   return `${Math.round(rate * 1000) / 10}%`;
-}
-
-/** Metrics of every attempt of a call (just the call's own when it ran once): what run-wide percentiles read. */
-export function attemptMetrics(call: CallResult): CallMetrics[] {
-  return call.attempts && call.attempts.length > 0 ? call.attempts.map((attempt) => attempt.metrics) : [call.metrics];
 }

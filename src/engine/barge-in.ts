@@ -3,6 +3,7 @@
  * soon the bot sends `clear` (AudioCodes: playback stops), how soon the audio the caller was
  * hearing ends, and how much of it the caller still heard after starting to talk (talk-over).
  */
+import { roundMs } from './stats.ts';
 import type { BotSpeechEvent, CallEvent } from './timeline.ts';
 
 export interface BargeInMeasure {
@@ -30,13 +31,13 @@ export function interruptedSpeech(speeches: readonly BotSpeechEvent[], callerSta
  * `until` bounds the search (the next turn's start).
  */
 export function measureBargeIn(speech: BotSpeechEvent, callerStart: number, events: readonly CallEvent[], since = callerStart, until = Infinity): BargeInMeasure {
-  const measure: BargeInMeasure = { speech, callerStart, talkOver: round(audibleBetween(speech, callerStart, Infinity)) };
+  const measure: BargeInMeasure = { speech, callerStart, talkOver: roundMs(audibleBetween(speech, callerStart, Infinity)) };
   const clear = events.find((event) => event.type === 'clear' && event.t >= since && event.t < until);
   if (clear) {
     measure.clearAt = clear.t;
-    measure.clearLatency = round(clear.t - callerStart);
+    measure.clearLatency = roundMs(clear.t - callerStart);
   }
-  if (speech.end !== undefined) measure.stopLatency = round(Math.max(0, speech.end - callerStart));
+  if (speech.end !== undefined) measure.stopLatency = roundMs(Math.max(0, speech.end - callerStart));
   return measure;
 }
 
@@ -45,8 +46,4 @@ export function audibleBetween(speech: BotSpeechEvent, from: number, to: number)
   let total = 0;
   for (const [start, end] of speech.runs) total += Math.max(0, Math.min(end, to) - Math.max(start, from));
   return total;
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
 }

@@ -5,8 +5,10 @@
 import { isAudible } from '../audio/vad.ts';
 import type { BotSpeechEvent } from './timeline.ts';
 
-const HANGOVER_MS = 300;
-const SLOT_MS = 20;
+/** Inaudible time that ends a speech: a speech's end is known this long after its last audible slot. */
+export const HANGOVER_MS = 300;
+/** One slot of audio as the caller hears it. */
+export const SLOT_MS = 20;
 
 export interface BotSpeechListener {
   started(speech: BotSpeechEvent): void;

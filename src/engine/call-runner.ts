@@ -9,7 +9,7 @@ import { formatMs } from '../clock/duration.ts';
 import { sharedPacer } from '../clock/pacer.ts';
 import type { Prompt } from '../audio/types.ts';
 import { samplesPerFrame } from '../audio/frames.ts';
-import { createSession, CallSetupError, type CallerSession } from '../protocols/index.ts';
+import { createSession, CallSetupError, PROTOCOL_AUDIO_RATE, type CallerSession } from '../protocols/index.ts';
 import type { TlsPolicy } from '../protocols/connect.ts';
 import { redactUrl } from '../protocols/redact.ts';
 import type { BargeInSpec, CallSpec, Suite, TurnSpec, UserAction } from '../suite/model.ts';
@@ -26,6 +26,7 @@ import type { CallResult, CallStatus, TurnResult } from './results.ts';
 import { describeEvent } from './describe.ts';
 import { Timeline, type BotSpeechEvent, type CallEvent } from './timeline.ts';
 import { location } from './location.ts';
+import { roundMs } from './stats.ts';
 
 export interface CallContext {
   suite: Suite;
@@ -56,7 +57,7 @@ export async function runCall(context: CallContext): Promise<CallResult> {
   const limits = context.limits ?? callLimits(suite);
   const recording = limits.recording;
   const recorder = context.audioDir
-    ? await CallRecorder.open(context.audioDir, rateOf(suite), {
+    ? await CallRecorder.open(context.audioDir, PROTOCOL_AUDIO_RATE[suite.protocol], {
         maxMs: recording.ms,
         onCapped: () =>
           timeline.note(clock.now(), 'limit', `recording stopped: call.wav and the replies keep the first ${formatMs(recording.ms)} of the call (${recording.source})`),
@@ -64,6 +65,7 @@ export async function runCall(context: CallContext): Promise<CallResult> {
     : null;
   /** Set once when the connection or a hard limit ends the call: the one reason it failed. */
   let fault: string | undefined;
+  let audioFailure: string | undefined;
   let interrupted = false;
   const endWith = (why: string) => {
     if (fault !== undefined || interrupted) return;
@@ -132,7 +134,7 @@ export async function runCall(context: CallContext): Promise<CallResult> {
   );
   frameSize = samplesPerFrame(session.audioRate);
 
-  const turns: TurnResult[] = call.turns.map((turn) => pendingTurn(turn, suite.file));
+  const turns: TurnResult[] = call.turns.map(pendingTurn);
   let status: CallStatus = 'passed';
   let reason: string | undefined;
   const onAbort = () => {
@@ -183,7 +185,11 @@ export async function runCall(context: CallContext): Promise<CallResult> {
     session.dispose();
     tracker.finish();
     timeline.end();
-    await recorder?.close();
+    // A recording that cannot be written (disk full, folder removed) costs the audio, not what the call found.
+    audioFailure = await recorder?.close().then(
+      () => undefined,
+      (error: unknown) => (error as Error).message,
+    );
   }
   if (interrupted && status !== 'errored') {
     status = 'interrupted';
@@ -200,7 +206,6 @@ export async function runCall(context: CallContext): Promise<CallResult> {
     reason = `the bot never answered (nothing at all came back after the stream started): ${reason}`;
   }
   const violations = timeline.events.filter((event) => event.type === 'violation' && !isWarning(event));
-  const warnings = timeline.events.filter(isWarning).length;
   if (status === 'passed' && violations.length > 0) {
     status = 'failed';
     const first = violations[0]!;
@@ -211,11 +216,18 @@ export async function runCall(context: CallContext): Promise<CallResult> {
     status = 'failed';
     reason = underrunFailure;
   }
+  if (audioFailure !== undefined) {
+    const lost = `its audio could not be saved: ${audioFailure}`;
+    if (status === 'passed') {
+      status = 'errored';
+      reason = `the call passed, but ${lost}`;
+    } else {
+      reason = `${reason ?? status}; and ${lost}`;
+    }
+  }
   const endT = clock.now();
   for (const turn of turns) turn.metrics = turnMetrics(turn, turns, botSpeech, timeline.events, endT, underruns.samples);
   const metrics = callMetrics(turns, botSpeech, timeline.events, underruns.samples);
-  metrics.violations = violations.length;
-  if (warnings > 0) metrics.warnings = warnings;
   const report = (file: string) => relative(context.reportDir, file);
   return {
     suite: suite.name,
@@ -227,25 +239,17 @@ export async function runCall(context: CallContext): Promise<CallResult> {
     durationMs: Math.round(endT),
     turns,
     botSpeech: botSpeech.map((speech, i) => ({
-      start: round(speech.t),
-      end: round(speech.end ?? endT),
+      start: roundMs(speech.t),
+      end: roundMs(speech.end ?? endT),
       audio: recorder?.replyFiles[i] ? report(recorder.replyFiles[i]!) : undefined,
     })),
     metrics,
-    timeline: timeline.sortedEntries().map((entry) => ({ ...entry, t: round(entry.t), until: entry.until === undefined ? undefined : round(entry.until) })),
+    timeline: timeline.sortedEntries().map((entry) => ({ ...entry, t: roundMs(entry.t), until: entry.until === undefined ? undefined : roundMs(entry.until) })),
     audio: recorder ? { call: report(recorder.callFile), replies: recorder.replyFiles.map(report) } : { replies: [] },
   };
 }
 
-function rateOf(suite: Suite): number {
-  return suite.protocol === 'twilio' ? 8000 : 16000;
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
-}
-
-function pendingTurn(turn: TurnSpec, _file: string): TurnResult {
+function pendingTurn(turn: TurnSpec): TurnResult {
   return {
     index: turn.index,
     action: describeAction(turn.user),

@@ -9,17 +9,16 @@ import { formatMs } from '../clock/duration.ts';
 import type { AnchorSpec, EventExpectationSpec, ExpectationSpec, TurnSpec } from '../suite/model.ts';
 import { resolveAnchor, type AnchorScope, type ResolvedAnchor } from './anchors.ts';
 import { interruptedSpeech, measureBargeIn } from './barge-in.ts';
+import { HANGOVER_MS } from './bot-speech.ts';
 import { anchorName, describeSpec, describeWindow, matcherFor, type Anchor } from './expectations.ts';
 import { explainMiss, lastEvents, type MissScene } from './explain.ts';
 import { ForbidWatch } from './forbid.ts';
 import type { ExpectationResult, TurnResult } from './results.ts';
+import { roundMs } from './stats.ts';
 import type { BotSpeechEvent, CallEvent, Timeline } from './timeline.ts';
 
 /** Raised inside a turn to stop the call with a failed expectation or turn. */
 export class TurnFailure extends Error {}
-
-/** A bot speech ends this long after its last audible slot (bot-speech.ts); waits on its end allow for it. */
-const SPEECH_HANGOVER_MS = 300;
 
 export interface ExpectScene {
   timeline: Timeline;
@@ -245,7 +244,8 @@ export class ExpectationRunner {
       for (; !cleared && scanned < events.length; scanned++) cleared = events[scanned]!.type === 'clear' && events[scanned]!.t >= result.startedAt;
       return cleared;
     };
-    await this.guard(this.scene.timeline.waitUntil(() => speech.end !== undefined && clearSeen(), deadline + SPEECH_HANGOVER_MS, this.scene.now));
+    // A speech's end is known only a hangover after its last audible slot.
+    await this.guard(this.scene.timeline.waitUntil(() => speech.end !== undefined && clearSeen(), deadline + HANGOVER_MS, this.scene.now));
     const measure = measureBargeIn(speech, callerStart, events, result.startedAt);
     const problems: string[] = [];
     if (spec.clearWithin !== undefined && !(measure.clearLatency !== undefined && measure.clearLatency <= spec.clearWithin)) {
@@ -260,7 +260,7 @@ export class ExpectationRunner {
       );
     }
     if (spec.maxTalkOver !== undefined && measure.talkOver > spec.maxTalkOver) problems.push(`the caller heard ${formatMs(measure.talkOver)} of bot audio over their speech`);
-    outcome.matchedAt = speech.end === undefined ? undefined : round(speech.end);
+    outcome.matchedAt = speech.end === undefined ? undefined : roundMs(speech.end);
     outcome.latency = measure.stopLatency;
     if (problems.length === 0) {
       outcome.status = 'passed';
@@ -302,7 +302,7 @@ export class ExpectationRunner {
     }
     if (spec.from) {
       outcome.anchor = name;
-      outcome.anchorAt = round(anchor.t);
+      outcome.anchorAt = roundMs(anchor.t);
     }
     return { anchor, window };
   }
@@ -395,10 +395,6 @@ function graceOf(spec: EventSpec): number {
 
 function pass(outcome: ExpectationResult, t: number, anchorAt: number): void {
   outcome.status = 'passed';
-  outcome.matchedAt = round(t);
-  outcome.latency = round(t - anchorAt);
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
+  outcome.matchedAt = roundMs(t);
+  outcome.latency = roundMs(t - anchorAt);
 }

@@ -101,11 +101,11 @@ export function describeSpec(spec: ExpectationSpec): string {
       return `the bot yields to the caller${limits.length ? ` (${limits.join(', ')})` : ''}`;
     }
     default:
-      return describeEvent(spec) + describeCount(spec.count);
+      return describeMatch(spec) + describeCount(spec.count);
   }
 }
 
-function describeEvent(spec: EventExpectationSpec): string {
+function describeMatch(spec: EventExpectationSpec): string {
   switch (spec.kind) {
     case 'botSpeech':
       return spec.minDuration !== undefined ? `botSpeech lasting ≥ ${formatMs(spec.minDuration)}` : 'botSpeech';

@@ -8,16 +8,15 @@ import { formatMs } from '../clock/duration.ts';
 import type { ExpectationSpec } from '../suite/model.ts';
 import type { ResolvedAnchor } from './anchors.ts';
 import { audibleBetween } from './barge-in.ts';
+import { SLOT_MS } from './bot-speech.ts';
 import { describeEvent } from './describe.ts';
 import { describeSpec, matcherFor } from './expectations.ts';
 import { lastEvents } from './explain.ts';
 import type { ExpectationResult, TurnResult } from './results.ts';
+import { roundMs } from './stats.ts';
 import type { BotSpeechEvent, CallEvent, Timeline } from './timeline.ts';
 
 type ForbidSpec = Extract<ExpectationSpec, { kind: 'forbid' }>;
-
-/** Bot audio shorter than one slot is the edge of a slot straddling the window's start, not speech. */
-const SLOT_MS = 20;
 
 export interface ForbidScene {
   timeline: Timeline;
@@ -57,7 +56,7 @@ export class ForbidWatch {
     this.opened = true;
     this.start = anchor.t;
     if ('during' in this.spec.window) this.end = anchor.t + this.spec.window.during;
-    this.outcome.anchorAt = round(anchor.t);
+    this.outcome.anchorAt = roundMs(anchor.t);
     const events = this.scene.timeline.events;
     this.anchorEvent = anchor.isEvent ? events[anchor.index - 1] : undefined;
     for (const speech of this.scene.speeches) this.check(speech);
@@ -103,6 +102,7 @@ export class ForbidWatch {
     if (this.spec.event.kind === 'botSpeech') {
       if (event.type !== 'botSpeech') return;
       const heard = audibleBetween(event, this.start, this.end);
+      // Bot audio shorter than one slot is the edge of a slot straddling the window's start, not speech.
       if (heard > Math.max(this.spec.event.minDuration ?? 0, SLOT_MS)) {
         const from = Math.max(event.t, this.start);
         this.violate(from, `the caller heard ${formatMs(heard)} of bot audio in the window (bot speech #${event.reply}, from ${formatMs(from)})`);
@@ -118,8 +118,8 @@ export class ForbidWatch {
     this.state = 'failed';
     const outcome = this.outcome;
     outcome.status = 'failed';
-    outcome.matchedAt = round(t);
-    outcome.latency = round(t - this.start);
+    outcome.matchedAt = roundMs(t);
+    outcome.latency = roundMs(t - this.start);
     outcome.expected = outcome.description;
     outcome.actual = what;
     outcome.message = `expected ${outcome.description}; got ${what}. ${lastEvents({ timeline: this.scene.timeline, turnStartedAt: this.turn.startedAt }, this.start)}`;
@@ -136,8 +136,4 @@ export class ForbidWatch {
   private describeWindow(): string {
     return 'during' in this.spec.window ? `for ${formatMs(this.spec.window.during)} from ${this.anchorName}` : `from ${this.anchorName} until the next turn`;
   }
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
 }

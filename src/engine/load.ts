@@ -10,17 +10,14 @@ import { performance } from 'node:perf_hooks';
 import { favourPacingThread } from '../clock/priority.ts';
 import type { Prompt } from '../audio/types.ts';
 import type { CallSpec, Suite } from '../suite/model.ts';
-import { runCall } from './call-runner.ts';
-import { callLimits } from './limits.ts';
 import { arrivals, type ArrivalPlan } from './load-schedule.ts';
 import type { Shard } from './shard.ts';
 import { DEFAULT_WINDOW_MS, loadWindows } from './load-windows.ts';
-import { location } from './location.ts';
-import { metricSamples, summarizeMetrics } from './metrics.ts';
+import { conclude } from './outcome.ts';
 import type { CallResult, LoadProgress, RunResult, SuiteResult } from './results.ts';
 
 export type { LoadProgress } from './results.ts';
-import { emptyCallResult, EXIT, planRun, slug, summarize, type RunOptions } from './run.ts';
+import { dialCall, planRun, slug, type RunOptions } from './run.ts';
 import { callTags } from './selection.ts';
 import { watchStalls } from './stalls.ts';
 import { percentiles } from './stats.ts';
@@ -132,23 +129,19 @@ export async function runLoad(options: LoadOptions, plan?: Awaited<ReturnType<ty
   }
   report(true);
 
-  for (const suite of suiteResults) {
-    suite.calls.sort((a, b) => arrivalOf.get(a)! - arrivalOf.get(b)!);
-    suite.metrics = summarizeMetrics(metricSamples(suite.calls));
-  }
-  const interrupted = options.signal?.aborted ?? false;
-  const summary = summarize(suiteResults);
-  const thresholds = checkRunThresholds(options.suites, suiteResults, options.thresholds);
-  const callsExit = interrupted ? EXIT.interrupted : summary.failed + summary.errored + summary.interrupted > 0 ? EXIT.failed : EXIT.passed;
+  for (const suite of suiteResults) suite.calls.sort((a, b) => arrivalOf.get(a)! - arrivalOf.get(b)!);
   const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
-  const result: RunResult = {
+  const warnings = [...(options.warnings ?? [])];
+  const stalled = stalls();
+  if (stalled) warnings.push(stalled);
+  const result = conclude({
     tool: { name: 'convotest', version: options.version ?? '0.0.0' },
-    startedAt: new Date(started).toISOString(),
+    startedAt: started,
     durationMs: Date.now() - started,
-    interrupted,
+    interrupted: options.signal?.aborted ?? false,
     suites: suiteResults,
-    summary,
-    exitCode: callsExit === EXIT.passed && thresholds.some((t) => !t.passed) ? EXIT.thresholds : callsExit,
+    thresholds: checkRunThresholds(options.suites, suiteResults, options.thresholds),
+    warnings,
     load: {
       rate: options.plan.rate,
       rampMs: options.plan.rampMs,
@@ -160,12 +153,7 @@ export async function runLoad(options: LoadOptions, plan?: Awaited<ReturnType<ty
       windowMs,
       windows: loadWindows(suiteResults.flatMap((suite) => suite.calls), started, windowMs),
     },
-  };
-  const warnings = [...(options.warnings ?? [])];
-  const stalled = stalls();
-  if (stalled) warnings.push(stalled);
-  if (warnings.length > 0) result.warnings = warnings;
-  if (thresholds.length > 0) result.thresholds = thresholds;
+  });
   await options.reporter.onRunEnd?.(result);
   return result;
 }
@@ -174,30 +162,12 @@ export async function runLoad(options: LoadOptions, plan?: Awaited<ReturnType<ty
 async function runArrival(index: number, template: Template, options: LoadOptions, resolver: TargetResolver): Promise<CallResult> {
   const { suite } = template;
   const call = { ...template.call, name: `${template.call.name} #${index + 1}` };
-  const tags = callTags(suite, template.call);
-  const startedAt = new Date().toISOString();
-  try {
-    const target = await resolver.resolve(options.target ?? suite.target, suite.protocol);
-    let audioDir: string | null = null;
-    if (options.recordAudio !== false) {
-      audioDir = join(options.outDir, 'audio', slug(suite.name), slug(template.call.name), String(index + 1));
-      await rm(audioDir, { recursive: true, force: true });
-    }
-    const result = await runCall({
-      suite,
-      call,
-      target,
-      prompts: template.prompts,
-      audioDir,
-      reportDir: options.outDir,
-      signal: options.signal,
-      limits: callLimits(suite, options.limits),
-      tls: options.tls,
-    });
-    return { ...result, tags };
-  } catch (error) {
-    // runCall turns bot misbehaviour into results; reaching here is convotest's own fault or the disk's.
-    const reason = `could not run the call: ${(error as Error).message}`;
-    return { ...emptyCallResult({ suite: suite.name, name: call.name, location: location(template.call.pos), status: 'errored', reason, startedAt }), tags };
-  }
+  const audioDir = async () => {
+    if (options.recordAudio === false) return null;
+    const dir = join(options.outDir, 'audio', slug(suite.name), slug(template.call.name), String(index + 1));
+    await rm(dir, { recursive: true, force: true });
+    return dir;
+  };
+  const result = await dialCall({ suite, call }, options, resolver, template.prompts, audioDir);
+  return { ...result, tags: callTags(suite, template.call) };
 }

@@ -7,3 +7,8 @@ export function location(pos: SourcePos): string {
   const file = rel.length < pos.file.length && !rel.startsWith('..') ? rel : pos.file;
   return `${file}:${pos.line}:${pos.col}`;
 }
+
+/** The suite's file as results name it: its location without line and column. */
+export function suiteFile(suite: { pos: SourcePos }): string {
+  return location(suite.pos).replace(/:\d+:\d+$/, '');
+}

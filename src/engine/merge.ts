@@ -4,13 +4,26 @@
  * metrics recomputed from all calls, thresholds checked again on the merged samples, and for
  * a load, the percentiles over time recomputed on one timeline.
  */
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { DEFAULT_WINDOW_MS, loadWindows } from './load-windows.ts';
-import { metricSamples, summarizeMetrics } from './metrics.ts';
+import { metricSamples } from './metrics.ts';
+import { conclude, EXIT } from './outcome.ts';
 import type { CallResult, LoadSummary, RunResult, SuiteResult, ThresholdResult } from './results.ts';
-import { EXIT, summarize } from './run.ts';
 import { evaluateThresholds, parseThresholdExpression } from './thresholds.ts';
 
 export class MergeError extends Error {}
+
+const REPORT_SCHEMA = new URL('../../schemas/report.schema.json', import.meta.url);
+let validateReport: ValidateFunction | undefined;
+
+/** What is wrong with a would-be report.json (the first thing, at its JSON path), or null when it is whole. */
+export function reportProblem(data: unknown): string | null {
+  validateReport ??= new Ajv2020({ strict: false }).compile(JSON.parse(readFileSync(REPORT_SCHEMA, 'utf8')));
+  if (validateReport(data)) return null;
+  const error = validateReport.errors?.[0];
+  return error ? `${error.instancePath || 'the top level'} ${error.message ?? 'is not valid'}` : 'it is not valid';
+}
 
 /** Line, column and arrival number: the order calls had before they were split up. */
 function orderKey(call: CallResult): [number, number, number] {
@@ -35,10 +48,7 @@ function mergeSuites(reports: readonly RunResult[]): SuiteResult[] {
     }
   }
   const suites = [...merged.values()];
-  for (const suite of suites) {
-    suite.calls.sort(byOriginalOrder);
-    suite.metrics = summarizeMetrics(metricSamples(suite.calls));
-  }
+  for (const suite of suites) suite.calls.sort(byOriginalOrder);
   return suites;
 }
 
@@ -95,30 +105,24 @@ function mergeLoad(reports: readonly RunResult[], suites: readonly SuiteResult[]
 
 export function mergeReports(reports: readonly RunResult[]): RunResult {
   if (reports.length === 0) throw new MergeError('no reports to merge');
+  reports.forEach((report, i) => {
+    const problem = reportProblem(report);
+    // A hand-edited or truncated report would otherwise fail deep inside the arithmetic.
+    if (problem) throw new MergeError(`report ${i + 1} of ${reports.length} is not a whole convotest report.json (${problem}): merge the report.json files the shards wrote, unedited`);
+  });
   const suites = mergeSuites(reports);
   const startedAt = Math.min(...reports.map((report) => Date.parse(report.startedAt)));
   const endedAt = Math.max(...reports.map((report) => Date.parse(report.startedAt) + report.durationMs));
-  const interrupted = reports.some((report) => report.interrupted);
-  const summary = summarize(suites);
-  const thresholds = mergeThresholds(reports, suites);
-  const callsExit = interrupted
-    ? EXIT.interrupted
-    : summary.failed + summary.errored + summary.interrupted > 0 || reports.some((report) => report.exitCode === EXIT.failed)
-      ? EXIT.failed
-      : EXIT.passed;
-  const result: RunResult = {
+  return conclude({
     tool: reports[0]!.tool,
-    startedAt: new Date(startedAt).toISOString(),
+    startedAt,
     durationMs: endedAt - startedAt,
-    interrupted,
+    interrupted: reports.some((report) => report.interrupted),
     suites,
-    summary,
-    exitCode: callsExit === EXIT.passed && thresholds.some((t) => !t.passed) ? EXIT.thresholds : callsExit,
-  };
-  const warnings = [...new Set(reports.flatMap((report) => report.warnings ?? []))];
-  if (warnings.length > 0) result.warnings = warnings;
-  if (thresholds.length > 0) result.thresholds = thresholds;
-  const load = mergeLoad(reports, suites, startedAt);
-  if (load) result.load = load;
-  return result;
+    thresholds: mergeThresholds(reports, suites),
+    warnings: [...new Set(reports.flatMap((report) => report.warnings ?? []))],
+    // A shard that failed for more than its calls (its time limit, --fail-on-flaky) fails the whole.
+    failed: () => reports.some((report) => report.exitCode === EXIT.failed),
+    load: mergeLoad(reports, suites, startedAt),
+  });
 }

@@ -7,8 +7,9 @@
  */
 import { METRIC_NAMES, type MetricName } from '../suite/threshold-expr.ts';
 import { interruptedSpeech, measureBargeIn } from './barge-in.ts';
+import { isWarning } from './compliance.ts';
 import type { CallMetrics, CallResult, MetricSummary, TurnMetrics, TurnResult } from './results.ts';
-import { percentiles } from './stats.ts';
+import { percentiles, roundMs } from './stats.ts';
 import type { BotSpeechEvent, CallEvent } from './timeline.ts';
 
 /**
@@ -18,10 +19,6 @@ import type { BotSpeechEvent, CallEvent } from './timeline.ts';
 export interface UnderrunSample {
   t: number;
   ms: number;
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
 }
 
 export function turnMetrics(
@@ -39,13 +36,13 @@ export function turnMetrics(
   const metrics: TurnMetrics = {};
   const inWindow = speeches.filter((speech) => speech.t >= turn.startedAt && speech.t < windowEnd);
   const spoken = inWindow.reduce((sum, speech) => sum + ((speech.end ?? callEnd) - speech.t), 0);
-  if (inWindow.length > 0) metrics.botSpeechMs = round(spoken);
+  if (inWindow.length > 0) metrics.botSpeechMs = roundMs(spoken);
   const speech = turn.callerSpeech;
   if (speech && turn.anchor === 'speechEnd') {
     const reply = speeches.find((s) => s.t >= speech.start && s.t < windowEnd);
-    if (reply) metrics.responseLatency = round(reply.t - speech.end);
+    if (reply) metrics.responseLatency = roundMs(reply.t - speech.end);
     const media = events.find((e) => e.type === 'botMedia' && e.t >= speech.start && e.t < windowEnd);
-    if (media) metrics.firstMediaLatency = round(media.t - speech.end);
+    if (media) metrics.firstMediaLatency = roundMs(media.t - speech.end);
   }
   if (speech) {
     // Any turn where the caller started talking over bot audio is a barge-in, asked for or not.
@@ -57,12 +54,12 @@ export function turnMetrics(
       metrics.talkOver = measure.talkOver;
     }
   }
-  const marks = events.flatMap((e) => (e.type === 'mark' && !e.cleared && e.sentAt >= turn.startedAt && e.sentAt < windowEnd ? [round(e.t - e.sentAt)] : []));
+  const marks = events.flatMap((e) => (e.type === 'mark' && !e.cleared && e.sentAt >= turn.startedAt && e.sentAt < windowEnd ? [roundMs(e.t - e.sentAt)] : []));
   if (marks.length > 0) metrics.markEchoDelay = marks;
   if (underruns) {
     const gaps = underruns.filter((u) => u.t >= turn.startedAt && u.t < windowEnd);
     metrics.underruns = gaps.length;
-    metrics.underrunMs = round(gaps.reduce((sum, u) => sum + u.ms, 0));
+    metrics.underrunMs = roundMs(gaps.reduce((sum, u) => sum + u.ms, 0));
   }
   return metrics;
 }
@@ -70,9 +67,12 @@ export function turnMetrics(
 export function callMetrics(turns: TurnResult[], speeches: BotSpeechEvent[], events: CallEvent[], underruns: readonly UnderrunSample[] = []): CallMetrics {
   const markEchoDelay: number[] = [];
   let violations = 0;
+  let warnings = 0;
   for (const event of events) {
-    if (event.type === 'mark' && !event.cleared) markEchoDelay.push(round(event.t - event.sentAt));
-    if (event.type === 'violation') violations++;
+    if (event.type === 'mark' && !event.cleared) markEchoDelay.push(roundMs(event.t - event.sentAt));
+    // A violation the suite relaxed to `warn` is reported apart: it does not fail the call.
+    if (event.type === 'violation' && isWarning(event)) warnings++;
+    else if (event.type === 'violation') violations++;
   }
   const perTurn = (key: 'responseLatency' | 'firstMediaLatency' | 'clearLatency' | 'stopLatency' | 'talkOver') =>
     turns.flatMap((turn) => (turn.metrics[key] === undefined ? [] : [turn.metrics[key]!]));
@@ -80,15 +80,16 @@ export function callMetrics(turns: TurnResult[], speeches: BotSpeechEvent[], eve
     responseLatency: perTurn('responseLatency'),
     firstMediaLatency: perTurn('firstMediaLatency'),
     markEchoDelay,
-    botSpeechMs: round(speeches.reduce((sum, speech) => sum + ((speech.end ?? speech.t) - speech.t), 0)),
+    botSpeechMs: roundMs(speeches.reduce((sum, speech) => sum + ((speech.end ?? speech.t) - speech.t), 0)),
     violations,
-    botSpeechDuration: speeches.filter((s) => s.end !== undefined).map((s) => round(s.end! - s.t)),
+    botSpeechDuration: speeches.filter((s) => s.end !== undefined).map((s) => roundMs(s.end! - s.t)),
     clearLatency: perTurn('clearLatency'),
     stopLatency: perTurn('stopLatency'),
     talkOver: perTurn('talkOver'),
-    underruns: underruns.map((u) => round(u.ms)),
+    underruns: underruns.map((u) => roundMs(u.ms)),
   };
-  if (speeches[0]) metrics.timeToFirstSpeech = round(speeches[0].t);
+  if (speeches[0]) metrics.timeToFirstSpeech = roundMs(speeches[0].t);
+  if (warnings > 0) metrics.warnings = warnings;
   return metrics;
 }
 
@@ -128,7 +129,7 @@ export function metricSamples(calls: readonly CallResult[]): MetricSamples {
       samples.responseLatency.push(...m.responseLatency);
       samples.firstMediaLatency.push(...m.firstMediaLatency);
       if (m.timeToFirstSpeech !== undefined) samples.timeToFirstSpeech.push(m.timeToFirstSpeech);
-      samples.botSpeechDuration.push(...(m.botSpeechDuration ?? (run === call ? call.botSpeech.map((s) => round(s.end - s.start)) : [])));
+      samples.botSpeechDuration.push(...(m.botSpeechDuration ?? (run === call ? call.botSpeech.map((s) => roundMs(s.end - s.start)) : [])));
       samples.markEchoDelay.push(...m.markEchoDelay);
       samples.clearLatency.push(...(m.clearLatency ?? []));
       samples.stopLatency.push(...(m.stopLatency ?? []));

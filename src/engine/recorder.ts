@@ -19,7 +19,10 @@ export class CallRecorder {
   private replyOpening: Promise<WavWriter> | null = null;
   private pendingReplyFrames: Int16Array[] = [];
   readonly replyFiles: string[] = [];
-  private readonly writes: Promise<unknown>[] = [];
+  /** Reply file work still under way; each removes itself when it settles, so a long call holds only what is running. */
+  private readonly writes = new Set<Promise<void>>();
+  /** The first write that failed: close() rethrows it (and a rejection never goes unhandled in between). */
+  private failure: { error: unknown } | null = null;
   private framesLeft: number;
   private capped = false;
 
@@ -67,7 +70,7 @@ export class CallRecorder {
     const file = join(this.dir, `reply-${String(reply).padStart(2, '0')}.wav`);
     this.replyFiles.push(file);
     this.replyOpening = WavWriter.open(file, this.rate, 1, { createDir: false });
-    this.writes.push(
+    this.track(
       this.replyOpening.then((writer) => {
         this.reply = writer;
         for (const frame of this.pendingReplyFrames.splice(0)) writer.write(frame);
@@ -80,7 +83,7 @@ export class CallRecorder {
     const opening = this.replyOpening;
     if (!opening) return;
     this.replyOpening = null;
-    this.writes.push(
+    this.track(
       opening.then(async (writer) => {
         for (const frame of this.pendingReplyFrames.splice(0)) writer.write(frame);
         if (this.reply === writer) this.reply = null;
@@ -89,9 +92,24 @@ export class CallRecorder {
     );
   }
 
+  /** Ends the recording; rejects with the first write that failed, once every file is closed. */
   async close(): Promise<void> {
     this.endReply();
     await Promise.all(this.writes);
     await this.stereo.close();
+    if (this.failure) throw this.failure.error;
+  }
+
+  private track(work: Promise<void>): void {
+    const settled: Promise<void> = work.then(
+      () => {
+        this.writes.delete(settled);
+      },
+      (error: unknown) => {
+        this.writes.delete(settled);
+        this.failure ??= { error };
+      },
+    );
+    this.writes.add(settled);
   }
 }

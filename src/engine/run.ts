@@ -9,18 +9,18 @@ import type { Reporter } from '../report/reporter.ts';
 import type { CallSpec, RunPolicy, Suite } from '../suite/model.ts';
 import { formatMs } from '../clock/duration.ts';
 import type { TlsPolicy } from '../protocols/connect.ts';
-import { attemptMetrics, CallAttempts, policyFor, type AttemptSlot } from './attempts.ts';
+import { attemptResult, CallAttempts, policyFor, type AttemptSlot } from './attempts.ts';
 import { runCall } from './call-runner.ts';
 import { callLimits, type LimitOverrides } from './limits.ts';
-import { location } from './location.ts';
-import { emptyCallMetrics, metricSamples, summarizeMetrics } from './metrics.ts';
+import { emptyCallMetrics } from './metrics.ts';
+import { conclude } from './outcome.ts';
 import { checkRunThresholds, type Threshold } from './thresholds.ts';
 import { shardSlice, type Shard } from './shard.ts';
 import { watchStalls } from './stalls.ts';
-import { preparePrompts } from './prompts.ts';
+import { preparePrompts, type PromptSet } from './prompts.ts';
 import { callTags, selectCalls, type SelectionOptions } from './selection.ts';
-import type { AttemptResult, CallResult, RunResult, RunSummary, SuiteResult } from './results.ts';
-import { percentiles } from './stats.ts';
+import type { CallResult, RunResult, SuiteResult } from './results.ts';
+import { location, suiteFile } from './location.ts';
 import { checkTarget, redactUrl, TargetResolver } from './targets.ts';
 
 export interface RunOptions extends SelectionOptions {
@@ -63,8 +63,7 @@ interface Work {
 
 export const DEFAULT_TTS_CACHE = join('.cache', 'convotest', 'tts');
 
-/** 99 (as k6): every call passed but a threshold was breached. A failed call's 1 and an interrupt's 130 take precedence. */
-export const EXIT = { passed: 0, failed: 1, invalid: 2, thresholds: 99, interrupted: 130 } as const;
+export { EXIT, summarize } from './outcome.ts';
 
 export { callTitle } from './selection.ts';
 
@@ -84,7 +83,7 @@ export async function planRun(options: RunOptions) {
     if (!result) {
       const target = options.target ?? suite.target;
       checkTarget(target, suite.protocol);
-      result = { file: location(suite.pos).replace(/:\d+:\d+$/, ''), name: suite.name, protocol: suite.protocol, target: redactUrl(target), calls: [] };
+      result = { file: suiteFile(suite), name: suite.name, protocol: suite.protocol, target: redactUrl(target), calls: [] };
       bySuite.set(suite, result);
       suiteResults.push(result);
     }
@@ -103,7 +102,6 @@ export async function planRun(options: RunOptions) {
 
 export async function run(options: RunOptions, plan?: Awaited<ReturnType<typeof planRun>>): Promise<RunResult> {
   const started = Date.now();
-  const startedAt = new Date(started).toISOString();
   const { work, skipped, suiteResults, prompts } = plan ?? (await planRun(options));
   const resolver = new TargetResolver();
   const audioDirs = new AudioDirs(join(options.outDir, 'audio'));
@@ -129,11 +127,12 @@ export async function run(options: RunOptions, plan?: Awaited<ReturnType<typeof 
     while (next < queue.length && !signal.aborted) {
       const { item, slot } = queue[next++]!;
       if (item.attempts.start(slot)) await options.reporter.onCallStart?.(item.result, { name: item.call.name });
-      const attempt = await runOne(item, callOptions, resolver, prompts.get(item.suite)!, audioDirs, slot.attempt!);
+      const audioDir = () => (options.recordAudio === false ? Promise.resolve(null) : audioDirs.forCall(item.suite.name, item.call.name, slot.attempt));
+      const attempt = await dialCall(item, callOptions, resolver, prompts.get(item.suite)!, audioDir);
       const retry = item.attempts.record(slot, attempt, !signal.aborted);
       // A retry goes next in line, so a call's attempts stay together.
       if (retry) queue.splice(next, 0, { item, slot: retry });
-      if (retry || item.attempts.policy.repeat > 1) await options.reporter.onAttemptEnd?.(item.result, attemptOf(attempt, slot), { call: item.call.name, retrying: retry !== null });
+      if (retry || item.attempts.policy.repeat > 1) await options.reporter.onAttemptEnd?.(item.result, attemptResult({ ...slot, attempt: slot.attempt! }, attempt), { call: item.call.name, retrying: retry !== null });
       if (item.attempts.done) {
         const result = { ...item.attempts.combine(), tags: callTags(item.suite, item.call) };
         item.result.calls[item.slot] = result;
@@ -159,62 +158,49 @@ export async function run(options: RunOptions, plan?: Awaited<ReturnType<typeof 
   if (limitReached) warnings.push(`${limitMessage}: calls still running were ended, the others not started`);
   const stalled = stalls();
   if (stalled) warnings.push(stalled);
-  for (const suite of suiteResults) suite.metrics = summarizeMetrics(metricSamples(suite.calls));
-  const summary = summarize(suiteResults);
-  const thresholds = checkRunThresholds(options.suites, suiteResults, options.thresholds);
-  const callsExit = interrupted
-    ? EXIT.interrupted
-    : limitReached || summary.failed + summary.errored + summary.interrupted > 0 || (options.failOnFlaky && summary.flaky > 0)
-      ? EXIT.failed
-      : EXIT.passed;
-  const exitCode = callsExit === EXIT.passed && thresholds.some((t) => !t.passed) ? EXIT.thresholds : callsExit;
-  const result: RunResult = {
+  const result = conclude({
     tool: { name: 'convotest', version: options.version ?? '0.0.0' },
-    startedAt,
+    startedAt: started,
     durationMs: Date.now() - started,
     interrupted,
     suites: suiteResults,
-    summary,
-    exitCode,
-  };
-  if (warnings.length > 0) result.warnings = warnings;
-  if (thresholds.length > 0) result.thresholds = thresholds;
+    thresholds: checkRunThresholds(options.suites, suiteResults, options.thresholds),
+    warnings,
+    failed: (summary) => limitReached || (options.failOnFlaky === true && summary.flaky > 0),
+  });
   await options.reporter.onRunEnd?.(result);
   return result;
 }
 
-async function runOne(
-  item: Work,
-  options: RunOptions,
+/**
+ * Dials one call (a run's attempt, a load's arrival). runCall turns bot misbehaviour into
+ * results; what is left (a built-in bot that would not start, the disk) comes back errored.
+ */
+export async function dialCall(
+  item: { suite: Suite; call: CallSpec },
+  options: Pick<RunOptions, 'target' | 'outDir' | 'signal' | 'limits' | 'tls'>,
   resolver: TargetResolver,
-  prompts: Map<string, import('../audio/types.ts').Prompt>,
-  dirs: AudioDirs,
-  attempt = 1,
+  prompts: PromptSet,
+  audioDir: () => Promise<string | null>,
 ): Promise<CallResult> {
   const { suite, call } = item;
   const started = new Date().toISOString();
   try {
     const target = await resolver.resolve(options.target ?? suite.target, suite.protocol);
-    const audioDir = options.recordAudio === false ? null : await dirs.forCall(suite.name, call.name, attempt);
     return await runCall({
       suite,
       call,
       target,
       prompts,
-      audioDir,
+      audioDir: await audioDir(),
       reportDir: options.outDir,
       signal: options.signal,
       limits: callLimits(suite, options.limits),
       tls: options.tls,
     });
   } catch (error) {
-    // runCall turns bot misbehaviour into results; reaching here is convotest's own fault or the disk's.
-    return {
-      ...notRun(item),
-      status: 'errored',
-      startedAt: started,
-      reason: `could not run the call: ${(error as Error).message}`,
-    };
+    const reason = `could not run the call: ${(error as Error).message}`;
+    return emptyCallResult({ suite: suite.name, name: call.name, location: location(call.pos), status: 'errored', reason, startedAt: started });
   }
 }
 
@@ -243,23 +229,6 @@ export function emptyCallResult(call: Pick<CallResult, 'suite' | 'name' | 'locat
     metrics: emptyCallMetrics(),
     timeline: [],
     audio: { replies: [] },
-  };
-}
-
-export function summarize(suites: SuiteResult[]): RunSummary {
-  const calls = suites.flatMap((suite) => suite.calls);
-  const count = (status: CallResult['status']) => calls.filter((call) => call.status === status).length;
-  return {
-    total: calls.length,
-    passed: count('passed'),
-    failed: count('failed'),
-    errored: count('errored'),
-    interrupted: count('interrupted'),
-    skipped: count('skipped'),
-    flaky: count('flaky'),
-    // With retries and repeat, every attempt's replies count.
-    responseLatency: percentiles(calls.flatMap((call) => attemptMetrics(call).flatMap((metrics) => metrics.responseLatency))),
-    metrics: summarizeMetrics(metricSamples(calls)),
   };
 }
 
@@ -295,19 +264,4 @@ class AudioDirs {
     }
     return attempt === 1 ? dir : join(await dir, `attempt-${attempt}`);
   }
-}
-
-function attemptOf(result: CallResult, slot: AttemptSlot): AttemptResult {
-  const attempt: AttemptResult = {
-    attempt: slot.attempt!,
-    repetition: slot.repetition,
-    retry: slot.retry,
-    status: result.status === 'flaky' ? 'passed' : result.status,
-    startedAt: result.startedAt,
-    durationMs: result.durationMs,
-    metrics: result.metrics,
-  };
-  if (result.reason !== undefined) attempt.reason = result.reason;
-  if (result.audio.call !== undefined) attempt.audio = result.audio.call;
-  return attempt;
 }

@@ -1,5 +1,10 @@
 import type { Percentiles } from './results.ts';
 
+/** A time as results hold it: to a tenth of a millisecond. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
 /** Nearest-rank percentile: the smallest value with at least p% of the samples at or below it. */
 export function percentile(sorted: number[], p: number): number | undefined {
   if (sorted.length === 0) return undefined;

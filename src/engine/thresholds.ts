@@ -10,10 +10,10 @@ import { compare } from './compare.ts';
 import { formatMs } from '../clock/duration.ts';
 import { describeAggregation, METRICS, type Aggregation, type Threshold } from '../suite/threshold-expr.ts';
 import type { Suite } from '../suite/model.ts';
-import { location } from './location.ts';
+import { location, suiteFile } from './location.ts';
 import { metricSamples } from './metrics.ts';
 import type { SuiteResult, ThresholdResult } from './results.ts';
-import { percentile } from './stats.ts';
+import { percentile, roundMs } from './stats.ts';
 
 export {
   METRICS,
@@ -50,7 +50,7 @@ export function aggregate(aggregation: Aggregation, values: readonly number[]): 
     case 'max':
       return sorted[sorted.length - 1]!;
     case 'avg':
-      return Math.round((values.reduce((sum, v) => sum + v, 0) / values.length) * 10) / 10;
+      return roundMs(values.reduce((sum, v) => sum + v, 0) / values.length);
   }
 }
 
@@ -96,7 +96,7 @@ export function checkRunThresholds(suites: readonly Suite[], results: readonly S
   const checked: ThresholdResult[] = [];
   for (const suite of suites) {
     if (suite.thresholds.length === 0) continue;
-    const file = location(suite.pos).replace(/:\d+:\d+$/, '');
+    const file = suiteFile(suite);
     const result = results.find((r) => r.file === file && r.name === suite.name);
     // A suite none of whose calls were selected has nothing to gate.
     if (!result) continue;

@@ -23,23 +23,23 @@ export function fakeTtsCommand(log: string, out = '{out}', text: string | null =
   return JSON.stringify([process.execPath, FAKE_TTS, log, out, ...(text === null ? [] : [text])]);
 }
 
+/** The fake TTS runs logged so far: none when it never ran (no log yet); a garbled log throws. */
 export async function logLines(log: string): Promise<{ argv: string[]; text: string }[]> {
+  let text: string;
   try {
-    return (await readFile(log, 'utf8'))
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line));
-  } catch {
-    return [];
+    text = await readFile(log, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
   }
+  return text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 }
 
 export { readReports } from '../helpers/reports.ts';
 
-/** A loud 400 Hz square-ish wave in μ-law, `ms` long: audible to the engine's speech detector. */
-export function speechPayload(ms: number): string {
-  const bytes = Buffer.alloc(ms * 8);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(i / 10) % 2 ? 0x10 : 0x90;
-  return bytes.toString('base64');
-}
+/** `ms` of loud μ-law, base64: audible to the engine's speech detector. */
+export { speech as speechPayload } from '../engine/scripted-call.ts';
