@@ -3,39 +3,24 @@
  * exit codes. User mistakes print one paragraph to stderr and return 2; never a stack.
  */
 import { interruptOnSignals } from './interrupt.ts';
-import { access, mkdir, constants } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { PromptError } from '../engine/prompts.ts';
 import { EXIT, planRun, run } from '../engine/run.ts';
 import { TargetError } from '../engine/targets.ts';
-import { parseThresholdList, ThresholdError, type Threshold } from '../engine/thresholds.ts';
-import { parseShard, ShardError, type Shard } from '../engine/shard.ts';
 import { describeSelection, SelectionError } from '../engine/selection.ts';
 import { startAudioCodesBot } from '../bot/audiocodes-bot.ts';
 import { startTwilioBot } from '../bot/twilio-bot.ts';
 import { createReporters, ReporterHub, ReportError } from '../report/index.ts';
 import { loadSuites, SuiteLoadError } from '../suite/index.ts';
+import { readCallFlags, type CallFlags } from './call-flags.ts';
 import { readRunControlFlags, type RunControlFlags } from './run-control-flags.ts';
-import { probeOutDir, readTlsFlags } from './safety.ts';
+import { fileProblem } from './safety.ts';
 import { VERSION } from './version.ts';
 
-export interface RunFlags extends RunControlFlags {
-  target?: string;
-  out: string;
+export interface RunFlags extends CallFlags {
   workers: number;
-  audio: boolean;
   verbose?: boolean;
-  color?: boolean;
-  /** ms; the hard limits (see src/engine/limits.ts). */
-  maxCallDuration?: number;
+  /** ms: end the whole run after this long. */
   maxRunDuration?: number;
-  idleTimeout?: number;
-  ca?: string;
-  insecure?: boolean;
-  /** --threshold, as written: `metric: expression[, expression…]`. */
-  threshold?: string[];
-  /** --shard i/n, as written. */
-  shard?: string;
 }
 
 export function fail(message: string): number {
@@ -50,46 +35,18 @@ export function userError(error: unknown): string | null {
 }
 
 export async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
-  const runControl = readRunControlFlags(flags);
-  if ('error' in runControl) return fail(runControl.error);
-  const thresholds: Threshold[] = [];
-  for (const text of flags.threshold ?? []) {
-    try {
-      thresholds.push(...parseThresholdList(text));
-    } catch (error) {
-      if (error instanceof ThresholdError) return fail(`--threshold ${JSON.stringify(text)}: ${error.message}`);
-      throw error;
-    }
-  }
-  let shard: Shard | undefined;
-  try {
-    shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
-  } catch (error) {
-    if (error instanceof ShardError) return fail(error.message);
-    throw error;
-  }
-  const outDir = resolve(flags.out);
-  try {
-    await mkdir(outDir, { recursive: true });
-    await access(outDir, constants.W_OK);
-  } catch (error) {
-    return fail(`cannot write reports to ${outDir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; choose another folder with --out`);
-  }
-  const unwritable = await probeOutDir(outDir);
-  if (unwritable) return fail(unwritable);
-  const safety = await readTlsFlags(flags);
-  if ('error' in safety) return fail(safety.error);
-  for (const warning of safety.warnings) process.stderr.write(`convotest: warning: ${warning}\n`);
-  const color = flags.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
+  const checked = await readCallFlags(flags);
+  if ('error' in checked) return fail(checked.error);
+  const { selection, outDir, color } = checked;
   const reporter = new ReporterHub(createReporters({ outDir, console: process.stdout, color, verbose: flags.verbose }));
   const interrupt = interruptOnSignals();
   try {
     const suites = await loadSuites(paths, process.cwd());
-    const options = { ...runControl.options, suites, target: flags.target, outDir, workers: flags.workers, reporter, signal: interrupt.signal, recordAudio: flags.audio, version: VERSION,
-      limits: { call: flags.maxCallDuration, idle: flags.idleTimeout }, maxRunMs: flags.maxRunDuration, tls: safety.tls, warnings: safety.warnings, thresholds, shard };
+    const options = { ...selection, suites, target: flags.target, outDir, workers: flags.workers, reporter, signal: interrupt.signal, recordAudio: flags.audio, version: VERSION,
+      limits: { call: flags.maxCallDuration, idle: flags.idleTimeout }, maxRunMs: flags.maxRunDuration, tls: checked.tls, warnings: checked.warnings, thresholds: checked.thresholds, shard: checked.shard };
     const plan = await planRun(options);
     if (plan.work.length + plan.skipped.length === 0) {
-      const narrowed = describeSelection(runControl.options, suites.some((suite) => suite.only || suite.calls.some((call) => call.only)));
+      const narrowed = describeSelection(selection, suites.some((suite) => suite.only || suite.calls.some((call) => call.only)));
       return fail(narrowed ? `no call matches ${narrowed}` : 'the suites hold no calls to run');
     }
     const result = await run(options, plan);
@@ -124,7 +81,15 @@ export async function validateCommand(paths: string[], flags: Pick<RunControlFla
 
 export async function botCommand(options: { protocol: 'twilio' | 'audiocodes'; port: number; host: string }): Promise<number> {
   const start = options.protocol === 'audiocodes' ? startAudioCodesBot : startTwilioBot;
-  const bot = await start({ port: options.port, host: options.host });
+  let bot: Awaited<ReturnType<typeof start>>;
+  try {
+    bot = await start({ port: options.port, host: options.host });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : fileProblem(error);
+    return fail(`the reference bot cannot listen on ${options.host}:${options.port}: ${why}; choose another --port (0 = any free port) or --host`);
+  }
   process.stdout.write(`convotest reference bot (${options.protocol}) listening on ${bot.url}\n`);
   if (bot.webhookUrl) process.stdout.write(`voice webhook (TwiML): ${bot.webhookUrl}\n`);
   await new Promise<void>((resolveStop) => {

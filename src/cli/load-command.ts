@@ -3,7 +3,7 @@
  * report.json of several shards as one run). User mistakes are one paragraph and exit 2.
  */
 import { interruptOnSignals } from './interrupt.ts';
-import { access, constants, mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ArrivalError, type ArrivalPlan } from '../engine/load-schedule.ts';
 import { location } from '../engine/location.ts';
@@ -11,76 +11,25 @@ import type { LoadSpec, Suite } from '../suite/model.ts';
 import { runLoad, type LoadProgress } from '../engine/load.ts';
 import { mergeReports, MergeError } from '../engine/merge.ts';
 import type { RunResult } from '../engine/results.ts';
-import { EXIT, planRun } from '../engine/run.ts';
-import { parseShard, ShardError, type Shard } from '../engine/shard.ts';
-import { parseThresholdList, ThresholdError, type Threshold } from '../engine/thresholds.ts';
+import { planRun } from '../engine/run.ts';
 import { createReporters, formatLatencyLine, formatSummaryLine, JsonReporter, JUnitReporter, HtmlReporter, ReportError, ReporterHub } from '../report/index.ts';
 import { formatLoadLine, formatLoadWindows, formatProgressLine } from '../report/load-text.ts';
 import { formatThresholdLine, formatThresholdSummary } from '../report/metrics-text.ts';
 import { loadSuites } from '../suite/index.ts';
 import { describeSelection } from '../engine/selection.ts';
 import { fail, userError } from './actions.ts';
-import { readRunControlFlags } from './run-control-flags.ts';
-import { probeOutDir, readTlsFlags } from './safety.ts';
+import { readCallFlags, type CallFlags } from './call-flags.ts';
+import { fileProblem, prepareOutDir } from './safety.ts';
 import { VERSION } from './version.ts';
 
-export interface LoadFlags {
+export interface LoadFlags extends CallFlags {
   calls?: number;
   rate?: number;
   ramp?: number;
   duration?: number;
-  shard?: string;
   window?: number;
   keepTimelines?: boolean;
-  target?: string;
-  out: string;
-  grep?: string;
-  grepInvert?: string;
-  tag?: string[];
-  ttsCache?: string;
-  threshold?: string[];
-  audio: boolean;
   priority: boolean;
-  maxCallDuration?: number;
-  idleTimeout?: number;
-  ca?: string;
-  insecure?: boolean;
-  color?: boolean;
-}
-
-function readShard(text: string | undefined): Shard | undefined | { error: string } {
-  if (text === undefined) return undefined;
-  try {
-    return parseShard(text);
-  } catch (error) {
-    if (error instanceof ShardError) return { error: error.message };
-    throw error;
-  }
-}
-
-function readThresholds(texts: string[] | undefined): Threshold[] | { error: string } {
-  const thresholds: Threshold[] = [];
-  for (const text of texts ?? []) {
-    try {
-      thresholds.push(...parseThresholdList(text));
-    } catch (error) {
-      if (error instanceof ThresholdError) return { error: `--threshold ${JSON.stringify(text)}: ${error.message}` };
-      throw error;
-    }
-  }
-  return thresholds;
-}
-
-async function writableOut(out: string): Promise<string | { error: string }> {
-  const outDir = resolve(out);
-  try {
-    await mkdir(outDir, { recursive: true });
-    await access(outDir, constants.W_OK);
-  } catch (error) {
-    return { error: `cannot write reports to ${outDir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; choose another folder with --out` };
-  }
-  const unwritable = await probeOutDir(outDir);
-  return unwritable ? { error: unwritable } : outDir;
 }
 
 /** On a terminal one line redrawn in place; otherwise a line every `everyMs`. */
@@ -136,28 +85,19 @@ function arrivalPlanFor(flags: LoadFlags, suites: Suite[], selectedCalls: number
 }
 
 export async function loadCommand(paths: string[], flags: LoadFlags): Promise<number> {
-  const selection = readRunControlFlags({ grep: flags.grep, grepInvert: flags.grepInvert, tag: flags.tag, ttsCache: flags.ttsCache });
-  if ('error' in selection) return fail(selection.error);
-  const shard = readShard(flags.shard);
-  if (shard && 'error' in shard) return fail(shard.error);
-  const thresholds = readThresholds(flags.threshold);
-  if ('error' in thresholds) return fail(thresholds.error);
-  const outDir = await writableOut(flags.out);
-  if (typeof outDir !== 'string') return fail(outDir.error);
-  const safety = await readTlsFlags(flags);
-  if ('error' in safety) return fail(safety.error);
-  for (const warning of safety.warnings) process.stderr.write(`convotest: warning: ${warning}\n`);
-  const color = flags.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
+  const checked = await readCallFlags(flags);
+  if ('error' in checked) return fail(checked.error);
+  const { selection, outDir, color, tls } = checked;
   const reporter = new ReporterHub(createReporters({ outDir, console: null, color }));
   const interrupt = interruptOnSignals();
   try {
     const suites = await loadSuites(paths, process.cwd());
-    const base = { ...selection.options, suites, target: flags.target, outDir, reporter, signal: interrupt.signal, recordAudio: flags.audio, version: VERSION };
+    const base = { ...selection, suites, target: flags.target, outDir, reporter, signal: interrupt.signal, recordAudio: flags.audio, version: VERSION };
     const limits = { call: flags.maxCallDuration, idle: flags.idleTimeout };
     // Checks the selection, targets and prompts before the first call (and tells how many calls there are).
-    const plan = await planRun({ ...base, workers: 1, limits, tls: safety.tls });
+    const plan = await planRun({ ...base, workers: 1, limits, tls });
     if (plan.work.length === 0) {
-      const narrowed = describeSelection(selection.options, false);
+      const narrowed = describeSelection(selection, false);
       return fail(narrowed ? `no call matches ${narrowed}` : 'the suites hold no calls to run');
     }
     const arrivalPlan = arrivalPlanFor(flags, [...new Set(plan.work.map((item) => item.suite))], plan.work.length);
@@ -166,16 +106,16 @@ export async function loadCommand(paths: string[], flags: LoadFlags): Promise<nu
     const result = await runLoad({
       ...base,
       plan: arrivalPlan,
-      shard: shard as Shard | undefined,
+      shard: checked.shard,
       windowMs: flags.window,
       keepPassedTimelines: flags.keepTimelines,
       favourPacing: flags.priority,
       onProgress: progress.onProgress,
       progressEveryMs: progress.everyMs,
       limits,
-      tls: safety.tls,
-      warnings: safety.warnings,
-      thresholds,
+      tls,
+      warnings: checked.warnings,
+      thresholds: checked.thresholds,
     }, plan);
     printOutcome(result, color, outDir);
     return result.exitCode;
@@ -197,18 +137,21 @@ export async function mergeReportsCommand(files: string[], flags: { out: string;
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      return fail(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      return fail(`cannot read ${file}: ${fileProblem(error)}; pass the report.json each shard wrote`);
     }
+    let report: RunResult | undefined;
+    let why = 'it has no "tool": { "name": "convotest" } and "suites" at its top level';
     try {
-      const report = JSON.parse(text) as RunResult;
-      if (report?.tool?.name !== 'convotest' || !Array.isArray(report.suites)) throw new Error('not a convotest report.json');
-      reports.push(report);
+      report = JSON.parse(text) as RunResult;
     } catch (error) {
-      return fail(`${file} is not a convotest report.json (${(error as Error).message}); pass the report.json each shard wrote`);
+      why = `it is not JSON: ${(error as Error).message.replace(/\s+/g, ' ')}`;
     }
+    if (report?.tool?.name !== 'convotest' || !Array.isArray(report.suites)) return fail(`${file} is not a convotest report.json (${why}); pass the report.json each shard wrote`);
+    reports.push(report);
   }
-  const outDir = await writableOut(flags.out);
-  if (typeof outDir !== 'string') return fail(outDir.error);
+  const out = await prepareOutDir(flags.out);
+  if ('error' in out) return fail(out.error);
+  const { outDir } = out;
   let merged: RunResult;
   try {
     merged = mergeReports(reports);

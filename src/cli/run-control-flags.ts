@@ -1,5 +1,4 @@
 /** The flags that choose which calls run and how often: parsed and checked for the actions. */
-import { InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import type { RunOptions } from '../engine/run.ts';
 
@@ -15,26 +14,7 @@ export interface RunControlFlags {
   ttsCache?: string;
 }
 
-type RunControlOptions = Pick<RunOptions, 'grep' | 'grepInvert' | 'tags' | 'forbidOnly' | 'policy' | 'failOnFlaky' | 'ttsCacheDir'>;
-
-/** commander: `--tag a --tag b` → ['a', 'b']. */
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
-export function wholeNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
-  return n;
-}
-
-/** `0.9` or `90%`. */
-export function passRateFlag(value: string): number {
-  const percent = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value);
-  const n = percent ? Number(percent[1]) / 100 : Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1 || value.trim() === '') throw new InvalidArgumentError('expected a share from 0 to 1, like 0.9, or a percentage, like 90%');
-  return n;
-}
+export type RunControlOptions = Pick<RunOptions, 'grep' | 'grepInvert' | 'tags' | 'forbidOnly' | 'policy' | 'failOnFlaky' | 'ttsCacheDir'>;
 
 export function readRunControlFlags(flags: RunControlFlags): { options: RunControlOptions } | { error: string } {
   const options: RunControlOptions = {};

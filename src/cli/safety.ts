@@ -1,12 +1,10 @@
 /**
  * The run's safety settings from the command line, checked before anything runs: TLS
- * (--ca, --insecure), hard limits, and whether the reports folder can really be written.
+ * (--ca, --insecure) and whether the reports folder can really be written.
  * Every problem is one line for the user; the caller turns it into exit code 2.
  */
-import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { InvalidArgumentError } from 'commander';
-import { DurationError, parseDuration } from '../clock/duration.ts';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { TlsPolicy } from '../protocols/connect.ts';
 import { writeFileAtomic } from '../report/atomic.ts';
 
@@ -18,28 +16,6 @@ export interface SafetyFlags {
   insecure?: boolean;
 }
 
-/** Commander argument parser for duration flags (`--max-call-duration 2m`). */
-export function durationFlag(value: string): number {
-  try {
-    const ms = parseDuration(value);
-    if (ms <= 0) throw new InvalidArgumentError('expected a duration above zero, like "90s" or "5m"');
-    return ms;
-  } catch (error) {
-    if (error instanceof DurationError) throw new InvalidArgumentError(error.message);
-    throw error;
-  }
-}
-
-/** Same, where 0 means "off" (`--idle-timeout 0`). */
-export function durationOrOffFlag(value: string): number {
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    if (error instanceof DurationError) throw new InvalidArgumentError(error.message);
-    throw error;
-  }
-}
-
 export async function readTlsFlags(flags: SafetyFlags): Promise<{ tls?: TlsPolicy; warnings: string[] } | { error: string }> {
   const warnings: string[] = [];
   let tls: TlsPolicy | undefined;
@@ -48,7 +24,7 @@ export async function readTlsFlags(flags: SafetyFlags): Promise<{ tls?: TlsPolic
     try {
       pem = await readFile(flags.ca, 'utf8');
     } catch (error) {
-      return { error: `cannot read the --ca file ${flags.ca}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
+      return { error: `cannot read the --ca file ${flags.ca}: ${fileProblem(error)}; give the path of the CA certificate, in PEM form` };
     }
     if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
       return { error: `--ca ${flags.ca} holds no PEM certificate (a "-----BEGIN CERTIFICATE-----" block); export the CA certificate as PEM` };
@@ -63,27 +39,42 @@ export async function readTlsFlags(flags: SafetyFlags): Promise<{ tls?: TlsPolic
 }
 
 /**
- * Writes and removes a small file the way the reports are written, so a read-only, full or
- * foreign folder is an error before the first call rather than lost results after the last.
+ * Creates the reports folder, then writes and removes a small file the way the reports are
+ * written, so a read-only, full or foreign folder is an error before the first call rather
+ * than lost results after the last. Returns the folder's absolute path, or what went wrong.
  */
-export async function probeOutDir(outDir: string): Promise<string | null> {
+export async function prepareOutDir(out: string): Promise<{ outDir: string } | { error: string }> {
+  const outDir = resolve(out);
   const probe = join(outDir, `.convotest-probe-${process.pid}`);
   try {
+    await mkdir(outDir, { recursive: true });
     await writeFileAtomic(probe, 'convotest checks that reports can be written here\n');
     await rm(probe, { force: true });
-    return null;
+    return { outDir };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOSPC'
-        ? 'the disk is full'
-        : code === 'EROFS'
-          ? 'the file system is read-only'
-          : code === 'EACCES' || code === 'EPERM'
-            ? 'permission denied'
-            : code === 'ENOTDIR' || code === 'EEXIST'
-              ? 'a file is in the way of the folder'
-              : (code ?? (error as Error).message);
-    return `cannot write reports to ${outDir}: ${why}; free space, fix permissions or choose another folder with --out`;
+    return { error: `cannot write reports to ${outDir}: ${fileProblem(error)}; free space, fix permissions or choose another folder with --out` };
+  }
+}
+
+/** A file system error in words; the errno code when there are none for it. */
+export function fileProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or folder';
+    case 'ENOSPC':
+      return 'the disk is full';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return 'a file is in the way of the folder';
+    case 'EISDIR':
+      return 'it is a folder, not a file';
+    default:
+      return code ?? (error as Error).message;
   }
 }

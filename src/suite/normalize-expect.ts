@@ -4,7 +4,7 @@
  * is the wrong type; this finds what it cannot: combinations that make no sense, anchors a
  * turn does not have, bad regexes. Every problem is reported at the value to fix.
  */
-import { type Data, duration, isData } from './values.ts';
+import { type Data, duration, isData, str } from './values.ts';
 import type { AnchorEvent, AnchorSpec, EventExpectationSpec, ExpectationSpec, ForbidWindow, SourcePos, TextMatch } from './model.ts';
 import { closest } from './suggest.ts';
 import { compileTextMatch, isRegexLiteral } from './text-match.ts';
@@ -248,10 +248,6 @@ class ExpectationBuilder {
 
 function eventKindOf(item: Data): EventKind | undefined {
   return EVENT_KINDS.find((key) => Object.hasOwn(item, key));
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
 }
 
 function wholeNumber(value: unknown): number | undefined {

@@ -4,7 +4,7 @@
  * normalize, it reads guarded (the schema reports wrong types) and adds what the schema
  * cannot know: whether a speech synthesiser is there, whether noise is fully specified.
  */
-import { type Data, isData } from './values.ts';
+import { type Data, isData, passRate } from './values.ts';
 import { resolve } from 'node:path';
 import { findEspeak, findProgram, INSTALL_HINT, parseCommand, usesPlaceholder } from '../audio/tts/index.ts';
 import type { NoiseSpec, RunPolicy, SkipSpec, SourcePos, Suite, TtsOptions, UserAction } from './model.ts';
@@ -169,14 +169,4 @@ function decibels(value: unknown, unit: 'dB' | 'dBFS'): number | undefined {
   if (typeof value !== 'string') return undefined;
   const match = new RegExp(`^\\s*(-?(?:\\d+(?:\\.\\d+)?|\\.\\d+))\\s*${unit}\\s*$`).exec(value);
   return match ? Number(match[1]) : undefined;
-}
-
-/** `0.9` or `"90%"` → 0.9. */
-function passRate(value: unknown): number | undefined {
-  if (typeof value === 'number') return value >= 0 && value <= 1 ? value : undefined;
-  if (typeof value !== 'string') return undefined;
-  const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*%\s*$/.exec(value);
-  if (!match) return undefined;
-  const rate = Number(match[1]) / 100;
-  return rate <= 1 ? rate : undefined;
 }

@@ -6,6 +6,7 @@
  */
 import { type Data, duration, isData, stringMap } from './values.ts';
 import { TWILIO_RULES } from '../protocols/twilio/rules.ts';
+import { URL_OPTIONS, urlOptionProblem } from '../protocols/twilio/stream-url.ts';
 import type { Protocol, Severity, SourcePos, TwilioOptions, UnderrunLimit } from './model.ts';
 import { closest } from './suggest.ts';
 import type { DataPath } from './yaml-source.ts';
@@ -63,6 +64,15 @@ export function readTwilioBlock(value: unknown): Partial<TwilioOptions> {
 export function mergeTwilio(suite: TwilioOptions, call: Partial<TwilioOptions> | undefined): TwilioOptions {
   if (!call) return suite;
   return { ...suite, ...call, parameters: { ...suite.parameters, ...call.parameters } };
+}
+
+/** URLs and hosts in a `twilio:` block that could never be dialled: found now, with their place, not at the first call. */
+export function checkUrls(written: Partial<TwilioOptions>, path: DataPath, context: TwilioReadContext): void {
+  for (const key of URL_OPTIONS) {
+    const value = written[key];
+    const problem = value === undefined ? null : urlOptionProblem(key, value);
+    if (problem) context.problem([...path, key], `\`${key}\` ${problem}`);
+  }
 }
 
 /** `signature: valid` signs with the auth token: without one there is nothing to sign with. */

@@ -1,4 +1,4 @@
-import { type Data, duration, isData, stringMap } from './values.ts';
+import { type Data, duration, isData, str, stringMap } from './values.ts';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -6,7 +6,7 @@ import type { BargeInSpec, CallSpec, LoadSpec, NoiseSpec, Protocol, SourcePos, S
 import { parseRate, RateError } from './rate.ts';
 import { RunControlReader } from './normalize-run-control.ts';
 import { buildExpectations } from './normalize-expect.ts';
-import { checkSignature, mergeTwilio, readCompliance, readTwilioBlock, readUnderruns, type TwilioReadContext } from './normalize-twilio.ts';
+import { checkSignature, checkUrls, mergeTwilio, readCompliance, readTwilioBlock, readUnderruns, type TwilioReadContext } from './normalize-twilio.ts';
 import type { SuiteProblem } from './problems.ts';
 import { parseThresholdExpression, ThresholdError } from './threshold-expr.ts';
 import type { DataPath, YamlSource } from './yaml-source.ts';
@@ -72,7 +72,7 @@ class SuiteBuilder {
     const suite: Suite = {
       file: this.source.file,
       name: str(data['name']) ?? '',
-      protocol: data['protocol'] === 'audiocodes' ? 'audiocodes' : ('twilio' satisfies Protocol),
+      protocol,
       target: str(data['target']) ?? '',
       defaults: { timeout, ...this.runControl.policy(defaults, ['defaults']), ...(this.defaultUnderruns ? { underruns: this.defaultUnderruns } : {}) },
       tags: strings(data['tags']),
@@ -152,6 +152,7 @@ class SuiteBuilder {
     const written = readTwilioBlock(value);
     this.suiteTwilio = { ...written, parameters: written.parameters ?? {} };
     checkSignature(this.suiteTwilio, written, ['twilio'], this.twilioContext);
+    checkUrls(written, ['twilio'], this.twilioContext);
     return this.suiteTwilio;
   }
 
@@ -161,6 +162,7 @@ class SuiteBuilder {
     const written = readTwilioBlock(value);
     const merged = mergeTwilio(this.suiteTwilio, written);
     checkSignature(merged, written, [...path, 'twilio'], this.twilioContext);
+    checkUrls(written, [...path, 'twilio'], this.twilioContext);
     return merged;
   }
 
@@ -272,10 +274,6 @@ class SuiteBuilder {
   private keyPos(path: DataPath): SourcePos {
     return this.source.keyPos(path);
   }
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
 }
 
 function strings(value: unknown): string[] {

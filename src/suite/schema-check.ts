@@ -3,9 +3,11 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { DurationError, parseDuration } from '../clock/duration.ts';
 import { pathKey } from './interpolate.ts';
+import { parseRate, RateError } from './rate.ts';
 import type { Interpolation } from './interpolate.ts';
 import type { SuiteProblem } from './problems.ts';
 import { closest } from './suggest.ts';
+import { isData } from './values.ts';
 import type { DataPath, YamlSource } from './yaml-source.ts';
 
 interface SchemaNode {
@@ -105,6 +107,7 @@ class ErrorDescriber {
       case 'pattern':
       case 'minimum':
       case 'maximum':
+      case 'exclusiveMinimum':
         return { ...at(path), message: this.patternMessage(path, def, error) };
       case 'enum': {
         const allowed = (error.schema as unknown[]).map(String);
@@ -136,7 +139,7 @@ class ErrorDescriber {
       }
       case 'oneOf': {
         // `required` branches all pass for a non-map, so oneOf fails too; the type error says it better.
-        if (unknownWithHint || !isMap(error.data)) return undefined;
+        if (unknownWithHint || !isData(error.data)) return undefined;
         const actions = USER_ACTIONS.filter((k) => Object.hasOwn(error.data as object, k)).map((k) => `\`${k}\``);
         const message =
           actions.length === 0
@@ -145,7 +148,7 @@ class ErrorDescriber {
         return { ...at(path), message };
       }
       case 'anyOf':
-        if (unknownWithHint || !isMap(error.data)) return undefined;
+        if (unknownWithHint || !isData(error.data)) return undefined;
         return { ...at(path), message: 'turn needs `user`, `expect` or both' };
       case 'dependentRequired': {
         const key = String(params['property']);
@@ -201,13 +204,12 @@ class ErrorDescriber {
     const label = valueLabel(path);
     const value = error.data;
     if (def === 'duration') {
-      try {
-        parseDuration(value as string | number);
-      } catch (e) {
-        if (e instanceof DurationError) return e.message;
-        throw e;
-      }
-      return `${label} must be a duration like "800ms" or "1.5s", ${this.got(path, value)}`;
+      return parserProblem(parseDuration, DurationError, value) ?? `${label} must be a duration like "800ms" or "1.5s", ${this.got(path, value)}`;
+    }
+    // Worded as the load reader words it, so the two reports of one mistake merge into one.
+    if (def === 'call rate') {
+      const problem = parserProblem(parseRate, RateError, value);
+      if (problem) return problem;
     }
     const worded = RANGE_WORDS[def ?? ''];
     if (worded) return `${label} must be ${worded}, ${this.got(path, value)}`;
@@ -277,10 +279,6 @@ const TYPE_WORDS: Record<string, string> = {
   null: 'empty',
 };
 
-function isMap(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 function allowedKeys(schema: SchemaNode): string[] {
   return Object.keys(schema.properties ?? {});
 }
@@ -316,4 +314,15 @@ function joinOr(words: string[]): string {
 
 function joinAnd(words: string[]): string {
   return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+}
+
+/** The message a value parser refuses `value` with, or null when it reads it. */
+function parserProblem(parse: (value: string | number) => unknown, refusal: new (...args: never[]) => Error, value: unknown): string | null {
+  try {
+    parse(value as string | number);
+    return null;
+  } catch (error) {
+    if (error instanceof refusal) return error.message;
+    throw error;
+  }
 }

@@ -20,6 +20,20 @@ export function duration(value: unknown): number | undefined {
   }
 }
 
+export function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** `0.9` or `"90%"` → 0.9; undefined for anything else, or above 100 %. */
+export function passRate(value: unknown): number | undefined {
+  if (typeof value === 'number') return value >= 0 && value <= 1 ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*%\s*$/.exec(value);
+  if (!match) return undefined;
+  const rate = Number(match[1]) / 100;
+  return rate <= 1 ? rate : undefined;
+}
+
 /** The string → string entries of a map. */
 export function stringMap(value: unknown): Record<string, string> {
   if (!isData(value)) return {};

@@ -78,6 +78,12 @@ export class YamlSource {
 
 export type ParsedYaml = { source: YamlSource; problems: [] } | { source?: undefined; problems: SuiteProblem[] };
 
+/** What to do about the syntax errors people make most; yaml's own words say only what is wrong. */
+const SYNTAX_HINTS: Partial<Record<string, string>> = {
+  DUPLICATE_KEY: 'this key is already set earlier in the same map; keep one of them',
+  TAB_AS_INDENT: 'indent with spaces',
+};
+
 /** Parses YAML keeping positions; syntax errors become problems at yaml's own positions. */
 export function parseYaml(file: string, text: string): ParsedYaml {
   const lines = new LineCounter();
@@ -87,7 +93,9 @@ export function parseYaml(file: string, text: string): ParsedYaml {
     const { line, col } = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
     // yaml recurses per level and reports running out of stack as its own error.
     const tooDeep = /maximum call stack/i.test(error.message);
-    return { file, line, col, message: tooDeep ? 'the YAML nests too deeply here: a suite needs a few levels of nesting, not hundreds' : oneLine(error.message) };
+    if (tooDeep) return { file, line, col, message: 'the YAML nests too deeply here: a suite needs a few levels of nesting, not hundreds' };
+    const hint = SYNTAX_HINTS[error.code];
+    return { file, line, col, message: hint ? `${oneLine(error.message)}: ${hint}` : oneLine(error.message) };
   });
   return { problems };
 }

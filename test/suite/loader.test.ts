@@ -181,9 +181,22 @@ describe('problems', () => {
     return problemsOf(loadSuiteFile(join(dir, 's.yaml'), { env }));
   }
 
+  it('a twilio URL or host that could never be dialled, where it is written; an env value is not shown', async () => {
+    const yaml =
+      'name: t\nprotocol: twilio\ntarget: ws://bot\ntwilio:\n  publicUrl: "http://[bad"\ncalls:\n' +
+      '  - name: a\n    twilio: { streamHost: "a:b:c", statusCallback: "${CB}" }\n    turns: [ { user: { hangup: true } } ]\n';
+    const problems = await problemsIn(yaml, { CB: 'https://[secret-host' });
+    assert.deepEqual(problems, [
+      '5:14: `publicUrl` is not a URL; write a full URL, like https://bot.example.com/voice or wss://bot.example.com/stream',
+      '8:27: `streamHost` is not a host to dial; write host:port (127.0.0.1:8080) or scheme://host:port (ws://127.0.0.1:8080)',
+      '8:52: `statusCallback` is not a URL; write a full URL, like https://bot.example.com/stream-status',
+    ]);
+    assert.ok(problems.every((p) => !p.includes('secret-host')));
+  });
+
   it('reports a YAML syntax error at its line and column, on one line', async () => {
     assert.deepEqual(await problemsIn('name: t\ntarget: ws://bot\ncalls:\n\t- name: a\n'), [
-      '4:1: Tabs are not allowed as indentation',
+      '4:1: Tabs are not allowed as indentation: indent with spaces',
     ]);
     assert.deepEqual(await problemsIn('name: t\ntarget: ws://bot: x\n'), [
       '2:9: Nested mappings are not allowed in compact mappings',
@@ -191,7 +204,7 @@ describe('problems', () => {
   });
 
   it('reports duplicate keys as YAML errors', async () => {
-    assert.deepEqual(await problemsIn('name: t\nname: u\n'), ['2:1: Map keys must be unique']);
+    assert.deepEqual(await problemsIn('name: t\nname: u\n'), ['2:1: Map keys must be unique: this key is already set earlier in the same map; keep one of them']);
   });
 
   it('points at an unknown key and suggests the close one', async () => {
