@@ -5,9 +5,13 @@
  *
  * SNR here is the power of the speech over the span the VAD finds (pauses outside it do not
  * dilute it) against the power of the noise over the whole prompt, in dB. Levels are dBFS
- * RMS, as in vad.ts: a full-scale square wave is 0 dBFS.
+ * RMS (level.ts, the measure vad.ts uses too): a full-scale square wave is 0 dBFS.
  */
+import { FULL_SCALE, powerDbfs } from './level.ts';
 import type { Pcm, SpeechSpan } from './types.ts';
+
+/** Noise is measured with the same level the speech is. */
+export { powerDbfs };
 
 export type NoiseColor = 'white' | 'pink' | 'brown';
 
@@ -16,8 +20,6 @@ export type NoiseColor = 'white' | 'pink' | 'brown';
  * about where telephone speech sits, and where the example prompts' speech sits.
  */
 export const NOMINAL_SPEECH_DBFS = -20;
-
-const FULL_SCALE = 32768;
 
 /** Either relative to the caller's speech, or absolute. */
 export type NoiseLevel = { snrDb: number } | { levelDbfs: number };
@@ -105,22 +107,6 @@ export function loopNoise(recording: Pcm, length: number): Float32Array {
   if (source.length === 0) return out;
   for (let i = 0; i < length; i++) out[i] = source[i % source.length]!;
   return toUnitRms(out);
-}
-
-/** Mean power of samples [from, to) in dBFS (DC removed); -Infinity for digital silence. */
-export function powerDbfs(samples: ArrayLike<number>, from = 0, to = samples.length): number {
-  const n = to - from;
-  if (n <= 0) return -Infinity;
-  let sum = 0;
-  let sumSq = 0;
-  for (let i = from; i < to; i++) {
-    const s = samples[i]!;
-    sum += s;
-    sumSq += s * s;
-  }
-  const mean = sum / n;
-  const power = sumSq / n - mean * mean;
-  return power > 0 ? 10 * Math.log10(power / (FULL_SCALE * FULL_SCALE)) : -Infinity;
 }
 
 /** The speech level SNR is measured against: power over the speech span, or the nominal level without speech. */

@@ -1,4 +1,4 @@
-import { kaiserSincTable, tapSum } from './kaiser.ts';
+import { KaiserFilter, type Interpolator } from './kaiser.ts';
 /**
  * A resampler for audio that arrives in pieces of any size (bot play streams). Resampling each
  * piece on its own would fade every piece's edges (the filter sees zeros past them) and put a
@@ -7,17 +7,10 @@ import { kaiserSincTable, tapSum } from './kaiser.ts';
  * the bot cut its audio. Same filter family as wav-read's resample (Kaiser-windowed
  * sinc), with fewer taps: it feeds the recording and the speech detector, not a listener's ear.
  */
-const ZERO_CROSSINGS = 16;
-const TABLE_STEPS = 256;
-const KAISER_BETA = 8;
-const PASSBAND = 0.92;
-
-const KERNEL = kaiserSincTable(ZERO_CROSSINGS, TABLE_STEPS, KAISER_BETA);
+const STREAM_FILTER = new KaiserFilter({ zeroCrossings: 16, tableSteps: 256, beta: 8, passband: 0.92 });
 
 export class StreamResampler {
-  private readonly step: number;
-  private readonly scale: number;
-  private readonly reach: number;
+  private readonly filter: Interpolator;
   /** Input not yet consumed; `history[0]` is input sample number `historyStart`. */
   private history = new Float64Array(0);
   private historyStart = 0;
@@ -30,9 +23,7 @@ export class StreamResampler {
     readonly fromRate: number,
     readonly toRate: number,
   ) {
-    this.step = fromRate / toRate;
-    this.scale = Math.min(1, toRate / fromRate) * PASSBAND;
-    this.reach = ZERO_CROSSINGS / this.scale;
+    this.filter = STREAM_FILTER.between(fromRate, toRate);
   }
 
   /** Adds input; returns every output sample that no longer depends on input still to come. */
@@ -43,13 +34,13 @@ export class StreamResampler {
     merged.set(input, this.history.length);
     this.history = merged;
     this.received += input.length;
-    return this.emit(this.received - 1 - this.reach);
+    return this.emit(this.received - 1 - this.filter.reach);
   }
 
   /** The stream has ended: emits the tail as if silence followed it. */
   flush(): Int16Array {
     if (this.fromRate === this.toRate) return new Int16Array(0);
-    const total = Math.round(this.received / this.step);
+    const total = Math.round(this.received / this.filter.step);
     const out = this.emit(Infinity, total);
     this.history = new Float64Array(0);
     this.historyStart = this.received;
@@ -58,18 +49,17 @@ export class StreamResampler {
 
   /** Emits outputs whose centre lies at or before input position `upTo` (and below `limit` outputs). */
   private emit(upTo: number, limit = Infinity): Int16Array {
-    const values: number[] = [];
-    const { step, scale, reach } = this;
-    const tableScale = scale * TABLE_STEPS;
+    const { filter } = this;
+    const { step, reach } = filter;
+    // At most this many outputs are due; the loop below decides exactly which.
+    const room = Math.max(0, Math.min(limit, Math.floor(upTo / step) + 2) - this.produced);
+    const out = new Int16Array(room);
+    let n = 0;
     const last = this.received - 1;
-    while (this.produced < limit) {
+    while (this.produced < limit && n < room) {
       const x = this.produced * step;
       if (x > upTo) break;
-      const lo = Math.max(0, Math.ceil(x - reach));
-      const hi = Math.min(last, Math.floor(x + reach));
-      const acc = tapSum(this.history, this.historyStart, x, lo, hi, KERNEL, tableScale);
-      const v = Math.round(acc * scale);
-      values.push(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+      out[n++] = filter.at(this.history, this.historyStart, x, last);
       this.produced++;
     }
     // Keep only the input the next output's kernel can still reach.
@@ -78,6 +68,6 @@ export class StreamResampler {
       this.history = this.history.slice(keepFrom - this.historyStart);
       this.historyStart = keepFrom;
     }
-    return Int16Array.from(values);
+    return n === room ? out : out.subarray(0, n);
   }
 }

@@ -1,3 +1,4 @@
+import { powerDbfs } from './level.ts';
 import type { Pcm, SpeechSpan } from './types.ts';
 
 /**
@@ -24,8 +25,8 @@ import type { Pcm, SpeechSpan } from './types.ts';
  * 0xD5 to +8, i.e. about -72 dBFS) and comfort noise, and well below quiet speech
  * (typically -35 to -20 dBFS RMS).
  *
- * Levels are RMS after removing the frame's mean: a DC offset (common in 8-bit and some
- * A-law sources) is inaudible on a phone line and must not read as sound.
+ * Levels are RMS after removing the frame's mean (level.ts): a DC offset (common in 8-bit and
+ * some A-law sources) is inaudible on a phone line and must not read as sound.
  */
 
 const VAD_FRAME_MS = 10;
@@ -42,20 +43,9 @@ export const SILENCE_DB = -100;
 /** Bot audio louder than this (RMS dBFS over a frame) counts as the bot speaking. */
 export const AUDIBLE_DB = -45;
 
+/** A span's level for the detector: powerDbfs, with digital silence at SILENCE_DB. */
 function levelDb(samples: Int16Array, start: number, end: number): number {
-  const n = end - start;
-  if (n <= 0) return SILENCE_DB;
-  let sum = 0;
-  let sumSq = 0;
-  for (let i = start; i < end; i++) {
-    const s = samples[i]!;
-    sum += s;
-    sumSq += s * s;
-  }
-  const mean = sum / n;
-  const power = sumSq / n - mean * mean;
-  if (power <= 0) return SILENCE_DB;
-  return Math.max(SILENCE_DB, 10 * Math.log10(power / (32768 * 32768)));
+  return Math.max(SILENCE_DB, powerDbfs(samples, start, end));
 }
 
 /** RMS level of a frame in dBFS (a full-scale square wave is 0), floored at SILENCE_DB. */

@@ -1,8 +1,8 @@
-import { kaiserSincTable, tapSum } from './kaiser.ts';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
 import { alawDecodeSample, mulawDecodeSample } from './g711.ts';
+import { KaiserFilter } from './kaiser.ts';
 import { AudioFileError, type Pcm, type Prompt } from './types.ts';
 import { findSpeech } from './vad.ts';
 
@@ -285,12 +285,7 @@ export function decodeWav(bytes: Uint8Array, file: string): Pcm {
  * telephone band (≤3.4 kHz) within a fraction of a dB and puts energy above 4 kHz far below
  * audibility. The kernel is tabulated once and linearly interpolated.
  */
-const ZERO_CROSSINGS = 24;
-const TABLE_STEPS = 512;
-const KAISER_BETA = 8;
-const PASSBAND = 0.92;
-
-const KERNEL = kaiserSincTable(ZERO_CROSSINGS, TABLE_STEPS, KAISER_BETA);
+const PROMPT_FILTER = new KaiserFilter({ zeroCrossings: 24, tableSteps: 512, beta: 8, passband: 0.92 });
 
 /** Converts PCM to another rate. Returns the input's own samples when the rates match. */
 export function resample(pcm: Pcm, targetRate: number): Pcm {
@@ -300,22 +295,9 @@ export function resample(pcm: Pcm, targetRate: number): Pcm {
   if (pcm.sampleRate === targetRate) return { sampleRate: targetRate, samples: pcm.samples };
 
   const input = pcm.samples;
-  const n = input.length;
-  const step = pcm.sampleRate / targetRate; // input samples per output sample
-  const scale = Math.min(1, targetRate / pcm.sampleRate) * PASSBAND;
-  const reach = ZERO_CROSSINGS / scale;
-  const tableScale = scale * TABLE_STEPS;
-  const outLength = Math.round(n / step);
-  const out = new Int16Array(outLength);
-
-  for (let j = 0; j < outLength; j++) {
-    const x = j * step;
-    const lo = Math.max(0, Math.ceil(x - reach));
-    const hi = Math.min(n - 1, Math.floor(x + reach));
-    const acc = tapSum(input, 0, x, lo, hi, KERNEL, tableScale);
-    const v = Math.round(acc * scale);
-    out[j] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
-  }
+  const filter = PROMPT_FILTER.between(pcm.sampleRate, targetRate);
+  const out = new Int16Array(Math.round(input.length / filter.step));
+  for (let j = 0; j < out.length; j++) out[j] = filter.at(input, 0, j * filter.step, input.length - 1);
   return { sampleRate: targetRate, samples: out };
 }
 

@@ -4,7 +4,8 @@ import { dirname } from 'node:path';
 
 import type { Pcm } from './types.ts';
 
-const HEADER_BYTES = 44;
+export const WAV_HEADER_BYTES = 44;
+const HEADER_BYTES = WAV_HEADER_BYTES;
 /** Batch size for disk writes: a 20 ms frame is a few hundred bytes, one syscall each would be waste. */
 const BUFFER_BYTES = 64 * 1024;
 /** Header sizes while recording: "unknown length", which tolerant players read to end of file if we never get to patch it. */
@@ -34,7 +35,15 @@ function giveBack(buffer: Buffer): void {
   if (spareBuffers.length < MAX_SPARE_BUFFERS && samplesViews.has(buffer)) spareBuffers.push(buffer);
 }
 
-function header(sampleRate: number, channels: number, dataBytes: number): Buffer {
+/** The `dataBytes` of a header written before the length is known (a stream): tolerant readers read to the end. */
+export const WAV_UNKNOWN_LENGTH = STREAMING_SIZE;
+
+/**
+ * A 44-byte WAV header: 16-bit PCM, or 8-bit G.711 μ-law (format 7) for streams that carry
+ * it. Sizes above 4 GB, and WAV_UNKNOWN_LENGTH, are written as 0xFFFFFFFF.
+ */
+export function wavHeader(sampleRate: number, channels: number, dataBytes: number, encoding: 'lpcm16' | 'mulaw' = 'lpcm16'): Buffer {
+  const width = encoding === 'mulaw' ? 1 : 2;
   const h = Buffer.alloc(HEADER_BYTES);
   const riffSize = dataBytes === STREAMING_SIZE ? STREAMING_SIZE : Math.min(STREAMING_SIZE, dataBytes + 36);
   h.write('RIFF', 0, 'ascii');
@@ -42,12 +51,12 @@ function header(sampleRate: number, channels: number, dataBytes: number): Buffer
   h.write('WAVE', 8, 'ascii');
   h.write('fmt ', 12, 'ascii');
   h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20); // PCM
+  h.writeUInt16LE(encoding === 'mulaw' ? 7 : 1, 20);
   h.writeUInt16LE(channels, 22);
   h.writeUInt32LE(sampleRate, 24);
-  h.writeUInt32LE(sampleRate * channels * 2, 28);
-  h.writeUInt16LE(channels * 2, 32);
-  h.writeUInt16LE(16, 34);
+  h.writeUInt32LE(sampleRate * channels * width, 28);
+  h.writeUInt16LE(channels * width, 32);
+  h.writeUInt16LE(width * 8, 34);
   h.write('data', 36, 'ascii');
   h.writeUInt32LE(Math.min(STREAMING_SIZE, dataBytes), 40);
   return h;
@@ -79,7 +88,7 @@ export class WavWriter {
     readonly sampleRate: number,
     readonly channels: number,
   ) {
-    header(sampleRate, channels, STREAMING_SIZE).copy(this.buffer, 0);
+    wavHeader(sampleRate, channels, STREAMING_SIZE).copy(this.buffer, 0);
   }
 
   /** `createDir: false` when the folder is known to exist, saving a file-system call. */
@@ -144,7 +153,7 @@ export class WavWriter {
   /** Flushes, patches the header's sizes, closes the file. Safe to call more than once. */
   close(): Promise<void> {
     this.closed ??= (async () => {
-      const final = header(this.sampleRate, this.channels, this.dataBytes);
+      const final = wavHeader(this.sampleRate, this.channels, this.dataBytes);
       // Nothing written yet: the header is still in the buffer and goes out with the data.
       const headerInBuffer = this.fileOffset === 0;
       if (headerInBuffer) final.copy(this.buffer, 0);

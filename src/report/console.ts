@@ -1,8 +1,8 @@
 /**
  * The console reporter: one line per call as calls finish, details only for the calls that
  * need attention, and a summary a person can read at a glance. Also holds the small text
- * helpers (timeline lines, where a call failed) that the JUnit reporter reuses, so both
- * outputs describe a failure the same way.
+ * helpers (timeline lines, where a call failed) that the JUnit and HTML reporters reuse, so
+ * every output describes a failure and a timeline the same way.
  */
 import { join, relative } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
@@ -126,20 +126,26 @@ export function timelineAround(call: CallResult, failure: CallFailure, size: num
   return { entries, skippedBefore: start, skippedAfter: timeline.length - start - entries.length };
 }
 
-const ARROWS: Record<TimelineEntry['dir'], string> = { in: '←', out: '→', local: '·' };
+/** Arrows point from the bot's side (←) or to it (→); `·` is something convotest observed. */
+export const TIMELINE_ARROWS: Record<TimelineEntry['dir'], string> = { in: '←', out: '→', local: '·' };
 
-function seconds(ms: number): string {
+/** A time on a call's timeline: seconds to the millisecond, so a column of them lines up. */
+export function timelineTime(ms: number): string {
   return `${(ms / 1000).toFixed(3)}s`;
 }
 
-/** `  1.234s ← mark "greeting" echoed`; arrows point from the bot's side (←) or to it (→). */
-export function formatTimelineEntry(entry: TimelineEntry): string {
-  let line = `${seconds(entry.t).padStart(8)} ${ARROWS[entry.dir]} ${oneLine(entry.summary)}`;
+/** What a collapsed run of entries adds: `×12 until 3.400s`; empty for a single entry. */
+export function timelineExtras(entry: TimelineEntry): string {
   const extra: string[] = [];
   if (entry.count !== undefined) extra.push(`×${entry.count}`);
-  if (entry.until !== undefined) extra.push(`until ${seconds(entry.until)}`);
-  if (extra.length > 0) line += ` (${extra.join(' ')})`;
-  return line;
+  if (entry.until !== undefined) extra.push(`until ${timelineTime(entry.until)}`);
+  return extra.join(' ');
+}
+
+/** `  1.234s ← mark "greeting" echoed`, with `(×12 until 3.400s)` for a collapsed run. */
+export function formatTimelineEntry(entry: TimelineEntry): string {
+  const extra = timelineExtras(entry);
+  return `${timelineTime(entry.t).padStart(8)} ${TIMELINE_ARROWS[entry.dir]} ${oneLine(entry.summary)}${extra ? ` (${extra})` : ''}`;
 }
 
 /**

@@ -10,9 +10,9 @@
 import { formatMs } from '../clock/duration.ts';
 import type { CallResult, RunResult, SuiteResult, TimelineEntry, TurnResult } from '../engine/results.ts';
 import { writeFileAtomic } from './atomic.ts';
-import { describeFailure, formatLatencyLine, formatSummaryLine } from './console.ts';
+import { describeFailure, formatLatencyLine, formatSummaryLine, TIMELINE_ARROWS, timelineExtras, timelineTime } from './console.ts';
 import type { Reporter } from './reporter.ts';
-import { formatLoadLine } from './load-text.ts';
+import { formatLoadLine, loadWindowTable } from './load-text.ts';
 
 /** A call with a flood of messages would make a page nobody can open; report.json keeps them all. */
 const MAX_TIMELINE_ROWS = 1500;
@@ -124,8 +124,6 @@ function audioSection(call: CallResult): string {
   return players.length === 0 ? '' : `<h3>Audio</h3><table>${players.join('')}</table>`;
 }
 
-const ARROWS: Record<TimelineEntry['dir'], string> = { in: '←', out: '→', local: '·' };
-
 function dataCell(entry: TimelineEntry): string {
   if (entry.data === undefined || entry.kind === 'media') return '';
   let text: string;
@@ -142,9 +140,9 @@ function timelineTable(call: CallResult): string {
   if (call.timeline.length === 0) return '';
   const shown = call.timeline.slice(0, MAX_TIMELINE_ROWS);
   const rows = shown.map((entry) => {
-    const extra = [entry.count !== undefined ? `×${entry.count}` : '', entry.until !== undefined ? `until ${formatMs(entry.until)}` : ''].filter(Boolean).join(' ');
+    const extra = timelineExtras(entry);
     return (
-      `<tr><td class="mono">${ms(entry.t)}</td><td>${ARROWS[entry.dir] ?? ''}</td><td class="mono">${escapeHtml(entry.kind)}</td>` +
+      `<tr><td class="mono">${escapeHtml(timelineTime(entry.t))}</td><td>${TIMELINE_ARROWS[entry.dir] ?? ''}</td><td class="mono">${escapeHtml(entry.kind)}</td>` +
       `<td>${escapeHtml(entry.summary)}${extra ? ` <span class="muted">(${escapeHtml(extra)})</span>` : ''}</td><td class="data mono">${dataCell(entry)}</td></tr>`
     );
   });
@@ -184,12 +182,9 @@ function suiteSection(suite: SuiteResult, index: number): string {
 function loadSection(result: RunResult): string {
   const load = result.load;
   if (!load) return '';
-  const head = ['window', 'started', 'ended', 'failed', 'in flight', 'n', 'p50', 'p95', 'p99'].map((h) => `<th>${h}</th>`).join('');
-  const rows = load.windows.map((w) => {
-    const cells = [`${formatMs(w.start)}–${formatMs(w.end)}`, w.started, w.ended, w.failed, w.inFlight, w.responseLatency.count].map((v) => `<td class="mono">${escapeHtml(v)}</td>`);
-    cells.push(...[w.responseLatency.p50, w.responseLatency.p95, w.responseLatency.p99].map((v) => `<td class="mono">${ms(v)}</td>`));
-    return `<tr>${cells.join('')}</tr>`;
-  });
+  const table = loadWindowTable(load);
+  const head = table.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const rows = table.rows.map((row) => `<tr>${row.map((cell) => `<td class="mono">${escapeHtml(cell)}</td>`).join('')}</tr>`);
   return `<h2>Load</h2>\n<p>${escapeHtml(formatLoadLine(load))}</p>\n<table><tr>${head}</tr>${rows.join('')}</table>`;
 }
 

@@ -10,7 +10,7 @@ const ms = (value: number | undefined) => (value === undefined ? '–' : formatM
 /** `12.0s · 240/1000 started · 180 in flight · 58 passed · 2 failed · latency p95 640ms` */
 export function formatProgressLine(progress: LoadProgress): string {
   const parts = [
-    `${(progress.elapsedMs / 1000).toFixed(1)}s`,
+    elapsed(progress.elapsedMs),
     `${progress.started}/${progress.scheduled} started`,
     `${progress.inFlight} in flight`,
     `${progress.passed} passed`,
@@ -20,9 +20,13 @@ export function formatProgressLine(progress: LoadProgress): string {
   return parts.join(' · ');
 }
 
-/** The windows as an aligned table: time, calls started/ended/failed, in flight, latency p50/p95/p99. */
-export function formatLoadWindows(load: LoadSummary): string[] {
-  if (load.windows.length === 0) return [];
+/** Until a minute, tenths of a second (the line updates often); then formatMs's minutes. */
+function elapsed(ms: number): string {
+  return ms < 59_950 ? `${(ms / 1000).toFixed(1)}s` : formatMs(ms);
+}
+
+/** The windows as cells, one row per window (the console's text table and report.html's both). */
+export function loadWindowTable(load: LoadSummary): { header: string[]; rows: string[][] } {
   const header = ['window', 'started', 'ended', 'failed', 'in flight', 'n', 'p50', 'p95', 'p99'];
   const rows = load.windows.map((w) => [
     `${formatMs(w.start)}–${formatMs(w.end)}`,
@@ -35,6 +39,13 @@ export function formatLoadWindows(load: LoadSummary): string[] {
     ms(w.responseLatency.p95),
     ms(w.responseLatency.p99),
   ]);
+  return { header, rows };
+}
+
+/** The windows as an aligned table: time, calls started/ended/failed, in flight, latency p50/p95/p99. */
+export function formatLoadWindows(load: LoadSummary): string[] {
+  if (load.windows.length === 0) return [];
+  const { header, rows } = loadWindowTable(load);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   return ['response latency over time:', line(header), ...rows.map(line)];

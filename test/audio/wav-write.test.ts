@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { decodeWav } from '../../src/audio/wav-read.ts';
-import { StereoRecorder, WavWriter, writeWav } from '../../src/audio/wav-write.ts';
+import { mulawDecode, mulawEncode } from '../../src/audio/g711.ts';
+import { StereoRecorder, WAV_UNKNOWN_LENGTH, WavWriter, wavHeader, writeWav } from '../../src/audio/wav-write.ts';
 import { tempDir } from './wav-fixtures.ts';
 
 function header(bytes: Uint8Array): { riff: number; channels: number; rate: number; bits: number; data: number } {
@@ -125,5 +126,22 @@ describe('StereoRecorder', () => {
       [0, 1, 2, 3, 5].map((slot) => pcm.samples[slot * spf + 10]),
       [500, 1500, 2000, 0, -1000],
     );
+  });
+});
+
+describe('wavHeader', () => {
+  it('a streaming μ-law header in front of μ-law bytes reads back as that audio, to the end of the bytes', () => {
+    const samples = Int16Array.from({ length: 800 }, (_, i) => Math.round(8000 * Math.sin(i / 5)));
+    const bytes = Buffer.concat([wavHeader(8000, 1, WAV_UNKNOWN_LENGTH, 'mulaw'), mulawEncode(samples)]);
+    assert.deepEqual(header(bytes), { riff: 0xffffffff, channels: 1, rate: 8000, bits: 8, data: 0xffffffff });
+    const pcm = decodeWav(bytes, 'stream.wav');
+    assert.equal(pcm.sampleRate, 8000);
+    assert.deepEqual([...pcm.samples], [...mulawDecode(mulawEncode(samples))]);
+  });
+
+  it('16-bit PCM by default, with the sizes of a finished file', () => {
+    const h = wavHeader(24000, 2, 4800);
+    assert.deepEqual(header(h), { riff: 4836, channels: 2, rate: 24000, bits: 16, data: 4800 });
+    assert.equal(new DataView(h.buffer, h.byteOffset).getUint32(28, true), 24000 * 2 * 2, 'byte rate');
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import type { CallResult } from '../../src/engine/results.ts';
-import { ConsoleReporter, formatCallLine, shouldColor } from '../../src/report/console.ts';
+import { ConsoleReporter, formatCallLine, formatSummaryLine, shouldColor } from '../../src/report/console.ts';
 import { calls, makeRun } from './fixture.ts';
 
 const ANSI = /\u001b\[[0-9;]*m/;
@@ -151,6 +151,14 @@ describe('ConsoleReporter', () => {
     run.summary = { total: 1, passed: 1, failed: 0, errored: 0, interrupted: 0, skipped: 0, flaky: 0, responseLatency: { count: 0 } };
     new ConsoleReporter(out.stream, { color: false, reports: [join(process.cwd(), 'out', 'junit.xml')] }).onRunEnd(run);
     assert.equal(out.text(), '\n1 passed (1 call) in 850ms\nresponse latency: no samples\nreports: out/junit.xml\n');
+  });
+
+  test('a long run reads in minutes, not hundreds of seconds', () => {
+    const run = makeRun();
+    run.durationMs = 605_400;
+    assert.equal(formatSummaryLine(run, false), '1 passed, 2 failed, 1 errored, 1 interrupted, 1 skipped (6 calls) in 10m 05s');
+    run.durationMs = 3_600_000;
+    assert.match(formatSummaryLine(run, false), / in 1h$/);
   });
 
   test('the audio folder is listed only when the run saved audio', () => {

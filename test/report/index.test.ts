@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -10,6 +10,9 @@ import {
   HtmlReporter,
   JsonReporter,
   JUnitReporter,
+  renderHtml,
+  renderJson,
+  renderJUnit,
   ReporterHub,
   type Reporter,
 } from '../../src/report/index.ts';
@@ -36,6 +39,15 @@ function sink(): Writable & { text: string } {
     { text: '' },
   );
   return stream;
+}
+
+/** Each report in `out` holds the whole run (not just exists): byte for byte what its renderer makes of it. */
+async function assertReports(out: string, run: ReturnType<typeof makeRun>, reportDir: string): Promise<void> {
+  assert.deepEqual(JSON.parse(await readFile(join(out, 'report.json'), 'utf8')), JSON.parse(JSON.stringify(run)));
+  assert.equal(await readFile(join(out, 'report.json'), 'utf8'), renderJson(run));
+  assert.equal(await readFile(join(out, 'junit.xml'), 'utf8'), renderJUnit(run, reportDir));
+  assert.equal(await readFile(join(out, 'report.html'), 'utf8'), renderHtml(run));
+  assert.match(renderJUnit(run, reportDir), /<testsuites name="convotest" tests="6" failures="2" errors="1" skipped="2"/);
 }
 
 class Recorder implements Reporter {
@@ -97,6 +109,7 @@ describe('ReporterHub', () => {
     const hub = new ReporterHub([new Thrower(), ...createReporters({ outDir: out, console: null, color: false }), new Thrower()]);
     await assert.rejects(hub.onRunEnd(makeRun()), /^AggregateError: 2 reporters failed in onRunEnd: Thrower: also broken; Thrower: also broken$/);
     assert.deepEqual((await readdir(out)).sort(), ['junit.xml', 'report.html', 'report.json']);
+    await assertReports(out, makeRun(), out);
   });
 });
 
@@ -123,6 +136,7 @@ describe('createReporters', () => {
     for (const suite of run.suites) for (const call of suite.calls) await hub.onCallEnd(suite, call);
     await hub.onRunEnd(run);
     assert.deepEqual((await readdir(out)).sort(), ['junit.xml', 'report.html', 'report.json']);
+    await assertReports(out, run, out);
     assert.match(screen.text, /^Running 6 calls from 2 suite files\n/);
     assert.match(screen.text, /\nreports: .*full\/reports\/junit\.xml, .*full\/reports\/report\.json, .*full\/reports\/report\.html, .*full\/reports\/audio\/\n$/);
   });

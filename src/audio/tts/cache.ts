@@ -8,7 +8,7 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AudioFileError } from '../types.ts';
 import { decodeWav, resample } from '../wav-read.ts';
-import { WavWriter } from '../wav-write.ts';
+import { writeWav } from '../wav-write.ts';
 import { CommandError, runTtsCommand } from './command.ts';
 import { DEFAULT_ESPEAK_VOICE, DEFAULT_WORDS_PER_MINUTE, EspeakError, espeakVersion, speakWithEspeak } from './espeak.ts';
 import { CALLER_PADDING, shapeSpeech, SilentSynthesisError } from './shape.ts';
@@ -80,10 +80,7 @@ export class TtsCache {
       wordsPerMinute: settings.wordsPerMinute ?? DEFAULT_WORDS_PER_MINUTE,
     });
     // 16 kHz serves both protocols (Twilio 8 kHz, AudioCodes 16 kHz), as the committed prompts do.
-    const pcm = shapeSpeech(resample(raw, SPEECH_RATE), text, CALLER_PADDING);
-    const writer = await WavWriter.open(temp, pcm.sampleRate, 1);
-    writer.write(pcm.samples);
-    await writer.close();
+    await writeWav(temp, shapeSpeech(resample(raw, SPEECH_RATE), text, CALLER_PADDING));
   }
 
   private async runCommand(temp: string, text: string, settings: TtsSettings): Promise<void> {
