@@ -27,7 +27,11 @@ test('convotest run suites/pizza-line.yaml passes against the reference bot and 
   const order = suite.testcase.find((c: any) => c.name === 'takes an order within the latency budget');
   assert.ok(order, 'a testcase per call');
   const properties = Object.fromEntries(order.properties.property.map((p: any) => [p.name, Number(p.value)]));
-  assert.ok(properties['responseLatency.turn2'] > 0 && properties['responseLatency.turn2'] < 1200, `turn 2 latency ${properties['responseLatency.turn2']}`);
+  // The latency budget itself is the suite's `within:` (the run exited 0); here: JUnit shows what report.json holds.
+  const orderCall = report.suites[0].calls.find((c: any) => c.name === 'takes an order within the latency budget');
+  assert.ok(properties['responseLatency.turn2'] > 0, `turn 2 latency ${properties['responseLatency.turn2']}`);
+  // JUnit properties are whole ms; report.json keeps a decimal.
+  assert.equal(properties['responseLatency.turn2'], Math.round(orderCall.turns[1].metrics.responseLatency));
   assert.match(order['system-out'], /\[\[ATTACHMENT\|.*call\.wav\]\]/);
 
   assert.equal(report.exitCode, 0);
@@ -36,7 +40,7 @@ test('convotest run suites/pizza-line.yaml passes against the reference bot and 
   const bargeIn = call.turns[2];
   assert.equal(bargeIn.anchor, 'speechStart');
   assert.deepEqual(bargeIn.expectations.map((e: any) => [e.kind, e.status]), [['clear', 'passed'], ['mark', 'passed']]);
-  assert.ok(bargeIn.expectations[0].latency < 500);
+  assert.ok(bargeIn.expectations[0].latency >= 0, 'the clear was timed from the caller speech start');
   assert.ok(call.timeline.some((entry: any) => entry.kind === 'clear' && entry.dir === 'in'));
 
   // Audio: a stereo call recording on one timeline, and one WAV per bot reply.
