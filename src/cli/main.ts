@@ -10,6 +10,8 @@ const program = new Command()
   .description('Declarative conversation tests for voice bots (Twilio Media Streams, AudioCodes VoiceAI Connect)')
   .version(VERSION)
   .showHelpAfterError('(run `convotest --help` for usage)')
+  // Every mistake on the command line reads like convotest's others: "convotest: …".
+  .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'convotest: ')) })
   .exitOverride();
 
 /** A command that reads suites, named by paths. */

@@ -80,7 +80,8 @@ describe('flag mistakes name the flag', () => {
     assert.match(await userError(['load', 'good.yaml', '--rate', 'fast']), /--rate <rate>' argument 'fast' is invalid\. rate "fast" is not a call rate/);
     assert.match(await userError(['run', 'good.yaml', '--idle-timeout', '5x']), /--idle-timeout <duration>' argument '5x' is invalid\. "5x" is not a duration/);
     assert.match(await userError(['run', 'good.yaml', '--min-pass-rate', '120%']), /--min-pass-rate <rate>' argument '120%' is invalid/);
-    assert.match(await userError(['bot', '--port', '70000']), /--port <port>' argument '70000' is invalid\. expected a port number/);
+    assert.match(await userError(['bot', '--port', '70000']), /^convotest: option '--port <port>' argument '70000' is invalid\. expected a port number/);
+    assert.match(await userError(['run', '--bogus']), /^convotest: unknown option '--bogus'/);
   });
 
   test('files the flags name: --ca, -o, merge-reports inputs', async () => {
@@ -88,8 +89,8 @@ describe('flag mistakes name the flag', () => {
     assert.match(await userError(['load', 'good.yaml', '--ca', 'not-a-cert.pem']), /--ca not-a-cert\.pem holds no PEM certificate/);
     assert.match(await userError(['run', 'good.yaml', '-o', 'good.yaml']), /cannot write reports to .*good\.yaml: a file is in the way of the folder; .*--out/);
     assert.match(await userError(['merge-reports', 'missing.json']), /cannot read missing\.json: no such file or folder; pass the report\.json each shard wrote/);
-    assert.match(await userError(['merge-reports', 'good.yaml']), /good\.yaml is not a convotest report\.json \(it is not JSON: .*\); pass the report\.json/);
-    assert.match(await userError(['merge-reports', 'other.json']), /other\.json is not a convotest report\.json \(it has no "tool"/);
+    assert.match(await userError(['merge-reports', 'good.yaml']), /good\.yaml is not a whole convotest report\.json \(it is not JSON: .*\); pass the report\.json/);
+    assert.match(await userError(['merge-reports', 'other.json']), /other\.json is not a whole convotest report\.json \(the top level must have required property '\w+'\); pass the report\.json each shard wrote, unedited/);
   });
 
   test('a reference bot that cannot listen says so', async () => {

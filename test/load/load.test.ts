@@ -131,5 +131,5 @@ test('load gates on thresholds (exit 99) and refuses bad flags with one line (ex
   await writeFile(notReport, '{"hello": 1}');
   const merge = await runCli(['merge-reports', notReport, '--out', join(dir, 'm')]);
   assert.equal(merge.code, 2);
-  assert.match(merge.stderr, /is not a convotest report\.json/);
+  assert.match(merge.stderr, /not-a-report\.json is not a whole convotest report\.json \(the top level must have required property/);
 });
