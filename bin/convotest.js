@@ -5,6 +5,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { relaunch, relaunchFlags } from './relaunch.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BUNDLE = join(ROOT, 'dist', 'cli', 'main.mjs');
@@ -27,7 +28,11 @@ function freshBundle() {
   }
 }
 
-if (process.env.CONVOTEST_NO_BUNDLE !== '1' && freshBundle()) {
+const args = process.argv.slice(2);
+const flags = relaunchFlags(args, process.execArgv, process.env);
+if (flags) {
+  relaunch(fileURLToPath(import.meta.url), args, flags);
+} else if (process.env.CONVOTEST_NO_BUNDLE !== '1' && freshBundle()) {
   await import('../dist/cli/main.mjs');
 } else {
   const { register } = await import('tsx/esm/api');

@@ -353,7 +353,7 @@ class TurnRunner {
       case 'silence':
         // Under noise the caller sends the noise; otherwise the line carries its usual silence.
         if (sends(user)) return { done: this.session.play(this.promptFor(user)) };
-        return { done: new Promise((resolve) => setTimeout(resolve, user.duration)) };
+        return { done: this.quietFor(user.duration) };
       case 'hangup':
         await this.session.hangup();
         return { done: Promise.resolve() };
@@ -361,6 +361,22 @@ class TurnRunner {
       case 'say':
         return this.startAudio(user, result);
     }
+  }
+
+  /** A silent turn: over after `ms`, or as soon as the call is (Ctrl-C, a limit), not a minute later. */
+  private quietFor(ms: number): Promise<void> {
+    if (this.timeline.isEnded) return Promise.resolve();
+    return new Promise((resolve) => {
+      const over = () => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve();
+      };
+      const timer = setTimeout(over, ms);
+      const unsubscribe = this.timeline.subscribe((event) => {
+        if (event === null) over();
+      });
+    });
   }
 
   private promptFor(user: SoundingAction): Prompt {
