@@ -4,11 +4,15 @@ import type { RunnerReport } from './protocol.ts';
 
 export type ProcessCost = Pick<RunnerReport, 'cpuMs' | 'cpuSystemMs' | 'rssBeforeBytes' | 'rssPeakBytes' | 'wallMs'>;
 
-/** Starts measuring now (after a GC when --expose-gc, so RSS before is the floor); `stop` reads the figures. */
+/**
+ * Starts measuring now; `stop` reads the figures. No forced GC first, though it would make
+ * "RSS before" a cleaner floor: a full GC resets V8's old-generation budget to a small
+ * multiple of what is live, undoing the budget `convotest load` starts with (bin/relaunch.js),
+ * and the bench must run the engine as the command does.
+ */
 export function startProcessMeter(): { startedAt: number; stop(): ProcessCost } {
   let rssPeak = 0;
   const sampleRss = () => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss()));
-  global.gc?.();
   const rssBeforeBytes = process.memoryUsage.rss();
   const sampler = setInterval(sampleRss, 100);
   const cpuStart = process.cpuUsage();
