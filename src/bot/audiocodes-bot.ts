@@ -138,6 +138,8 @@ class AudioCodesBotCall {
     } catch {
       return;
     }
+    // Valid JSON that is not a message (null, a number, a list): ignored like text that is not JSON.
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) return;
     if (this.ended) return;
     switch (message.type) {
       case 'session.initiate':

@@ -45,7 +45,10 @@ describe('reference AudioCodes bot', () => {
   it('refuses a session with session.error when it supports none of the offered formats', async () => {
     const socket = new WebSocket(bot.url);
     await new Promise((resolve) => socket.once('open', resolve));
-    const answer = new Promise<Record<string, any>>((resolve) => socket.once('message', (data) => resolve(JSON.parse(String(data)))));
+    const answer = new Promise<Record<string, any>>((resolve) => {
+      socket.once('message', (data) => resolve(JSON.parse(String(data))));
+      socket.once('close', (code) => resolve({ type: `closed with ${code}` }));
+    });
     socket.send(JSON.stringify({ type: 'session.initiate', conversationId: 'c1', botName: 'x', caller: '+1', expectAudioMessages: true, supportedMediaFormats: ['raw/opus'] }));
     const message = await answer;
     assert.equal(message.type, 'session.error');
@@ -142,5 +145,32 @@ describe('reference AudioCodes bot with a token', () => {
     } finally {
       await bot.close();
     }
+  });
+});
+
+describe('reference AudioCodes bot and messages it cannot use', () => {
+  it('ignores them and keeps the connection: the session that follows on it is accepted', async (t) => {
+    const bot = await startAudioCodesBot({ port: 0 });
+    t.after(() => bot.close());
+    const socket = new WebSocket(bot.url);
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    let closed = false;
+    socket.once('close', () => (closed = true));
+    const junk = ['null', '42', '[]', '"session.initiate"', 'not json', '{"type":"activities","activities":[null,7]}', '{"type":"userStream.chunk","audioChunk":7}', '{"type":"userStream.chunk","audioChunk":"AAAA"}', '{"type":"nonsense"}'];
+    for (const text of junk) socket.send(text);
+    socket.send(Buffer.from([1, 2, 3]));
+    // A fence: the bot answers session.initiate, so everything before was read.
+    const answer = new Promise<Record<string, any>>((resolve) => {
+      socket.once('message', (data) => resolve(JSON.parse(String(data))));
+      socket.once('close', (code) => resolve({ type: `closed with ${code}` }));
+    });
+    socket.send(JSON.stringify({ type: 'session.initiate', conversationId: 'c-junk', botName: 'x', caller: '+1', expectAudioMessages: true, supportedMediaFormats: ['raw/lpcm16'] }));
+    const message = await answer;
+    assert.equal(message.type, 'session.accepted');
+    assert.equal(closed, false, 'the connection stayed open');
+    socket.terminate();
   });
 });
