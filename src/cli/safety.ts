@@ -3,8 +3,8 @@
  * (--ca, --insecure) and whether the reports folder can really be written.
  * Every problem is one line for the user; the caller turns it into exit code 2.
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { TlsPolicy } from '../protocols/connect.ts';
 import { writeFileAtomic } from '../report/atomic.ts';
 
@@ -47,12 +47,38 @@ export async function prepareOutDir(out: string): Promise<{ outDir: string } | {
   const outDir = resolve(out);
   const probe = join(outDir, `.convotest-probe-${process.pid}`);
   try {
-    await mkdir(outDir, { recursive: true });
+    await makeFolder(outDir);
     await writeFileAtomic(probe, 'convotest checks that reports can be written here\n');
     await rm(probe, { force: true });
     return { outDir };
   } catch (error) {
     return { error: `cannot write reports to ${outDir}: ${fileProblem(error)}; free space, fix permissions or choose another folder with --out` };
+  }
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node's own recursive mkdir never returns on some paths
+ * (`-o /proc/x` spun forever): on a file system that refuses new folders it keeps retrying
+ * the parent, which exists.
+ */
+async function makeFolder(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let at = dir; ; at = dirname(at)) {
+    try {
+      if ((await stat(at)).isDirectory()) break;
+      throw Object.assign(new Error(`${at} is not a folder`), { code: 'ENOTDIR' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(at) === at) throw error;
+      missing.push(at);
+    }
+  }
+  for (const folder of missing.reverse()) {
+    try {
+      await mkdir(folder);
+    } catch (error) {
+      // Made by someone else meanwhile: fine.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
   }
 }
 

@@ -41,6 +41,14 @@ test('a read-only folder: exit 2 before anything runs', { skip: process.getuid?.
   }
 });
 
+test('a file system that refuses new folders (/proc): exit 2 naming the folder, not a hang', { skip: process.platform !== 'linux' && 'needs /proc', timeout: 60_000 }, async () => {
+  const dir = await tempDir('convotest-out-');
+  const out = `/proc/convotest-reports-${process.pid}`;
+  const result = await runCli(['run', await suiteIn(dir), '--out', join(out, 'nested')], { timeoutMs: 50_000 });
+  assert.equal(result.code, 2, result.stdout + result.stderr);
+  assert.equal(result.stderr.trim(), `convotest: cannot write reports to ${join(out, 'nested')}: no such file or folder; free space, fix permissions or choose another folder with --out`);
+});
+
 test('a report that cannot be written at the end: exit 2 naming it, the others still whole', async () => {
   const dir = await tempDir('convotest-out-');
   const out = join(dir, 'reports');
