@@ -1,11 +1,10 @@
 /** Ctrl-C (or a CI job's SIGTERM) mid-run: calls in flight end cleanly, finished ones keep their result, exit 130. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { ROOT, tempDir } from '../helpers/cli.ts';
+import { startCli, tempDir } from '../helpers/cli.ts';
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   test(`${signal} writes reports for finished and interrupted calls and exits 130`, async () => {
@@ -29,25 +28,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       ].join('\n'),
     );
     const out = join(dir, 'reports');
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'convotest.js'), 'run', suite, '--out', out, '--workers', '2'], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    await new Promise<void>((resolve) => {
-      child.stdout.on('data', (chunk) => {
-        stdout += chunk;
-        if (stdout.includes('quick greeting')) resolve();
-      });
-    });
-    child.kill(signal);
-    const code = await exited;
-    assert.equal(code, 130, stdout + stderr);
-    assert.match(stderr, /interrupted/);
+    const cli = startCli(['run', suite, '--out', out, '--workers', '2']);
+    await cli.stdoutMatches(/quick greeting/);
+    cli.child.kill(signal);
+    const code = await cli.exited;
+    assert.equal(code, 130, cli.stdout + cli.stderr);
+    assert.match(cli.stderr, /interrupted/);
 
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
     assert.equal(report.interrupted, true);

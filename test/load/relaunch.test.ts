@@ -5,12 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOAD_HEAP_MB, relaunchFlags } from '../../bin/relaunch.js';
-import { ROOT, runCli, tempDir } from '../helpers/cli.ts';
+import { runCli, startCli, tempDir } from '../helpers/cli.ts';
 
 const FLAG = `--initial-old-space-size=${LOAD_HEAP_MB}`;
 
@@ -57,35 +56,22 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       ['name: Long', 'target: builtin:reference', 'calls:', '  - name: waits', '    turns:', '      - user: { silence: 10m }', ''].join('\n'),
     );
     const out = join(dir, 'reports');
-    const launcher = spawn(process.execPath, [join(ROOT, 'bin', 'convotest.js'), 'load', suite, '--calls', '2', '--rate', '10/s', '--no-audio', '--out', out], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    launcher.stderr.on('data', (chunk) => (stderr += chunk));
-    const exited = new Promise<number | null>((resolve) => launcher.on('close', (code) => resolve(code)));
+    const launcher = startCli(['load', suite, '--calls', '2', '--rate', '10/s', '--no-audio', '--out', out]);
     // Progress lines start once the calls are placed: the child is up by then.
-    await new Promise<void>((resolve) => {
-      launcher.stdout.on('data', (chunk) => {
-        stdout += chunk;
-        if (/2\/2 started/.test(stdout)) resolve();
-      });
-    });
-    const children = childProcesses(launcher.pid!);
+    await launcher.stdoutMatches(/2\/2 started/);
+    const children = childProcesses(launcher.child.pid!);
     assert.equal(children.length, 1, `one child Node: ${JSON.stringify(children)}`);
     const child = children[0]!;
     assert.ok(child.args.includes(FLAG), `the child runs with ${FLAG}: ${child.args.join(' ')}`);
     assert.ok(child.args.includes('load'));
 
-    launcher.kill(signal);
+    launcher.child.kill(signal);
     // A terminal's Ctrl-C goes to the whole process group: the child gets it too, besides the forwarded one.
     if (signal === 'SIGINT') process.kill(child.pid, signal);
-    const code = await exited;
-    assert.equal(code, 130, stdout + stderr);
-    assert.match(stderr, /interrupted/);
-    assert.equal(stderr.match(/interrupted — ending calls/g)?.length, 1, `one press reads as one interruption, not a forced quit: ${stderr}`);
+    const code = await launcher.exited;
+    assert.equal(code, 130, launcher.stdout + launcher.stderr);
+    assert.match(launcher.stderr, /interrupted/);
+    assert.equal(launcher.stderr.match(/interrupted — ending calls/g)?.length, 1, `one press reads as one interruption, not a forced quit: ${launcher.stderr}`);
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
     assert.equal(report.interrupted, true);
     assert.equal(report.exitCode, 130);
