@@ -94,3 +94,21 @@ test('an oversized frame without a guard still only closes the socket: ws refuse
     await bot.close();
   }
 });
+
+test('pings go out every quarter of the idle limit, not every check: idle 8s pings every 2s', async () => {
+  let pings = 0;
+  const bot = await server((socket) => socket.on('ping', () => pings++));
+  try {
+    const faults: string[] = [];
+    const socket = await openSocket(bot.url, { timeoutMs: 5_000, guard: { idle: { ms: 8_000, source: 'test' }, onFault: (reason) => faults.push(reason) } });
+    socket.resume();
+    await new Promise((resolve) => setTimeout(resolve, 4_500));
+    socket.close();
+    await closed(socket);
+    // The queue check runs every second; a ping with each would be four by now. Late timers only mean fewer.
+    assert.ok(pings >= 1 && pings <= 3, `${pings} pings in 4.5 s`);
+    assert.deepEqual(faults, [], 'the bot answered every ping');
+  } finally {
+    await bot.close();
+  }
+});
