@@ -4,9 +4,10 @@
  * such event since the turn began, and may have to be waited for.
  */
 import type { AnchorSpec } from '../suite/model.ts';
+import { anchorTest } from './event-kinds.ts';
 import { anchorName, type Anchor } from './expectations.ts';
 import type { TurnResult } from './results.ts';
-import type { BotSpeechEvent, CallEvent, Timeline } from './timeline.ts';
+import type { BotSpeechEvent, Timeline } from './timeline.ts';
 
 export interface ResolvedAnchor {
   /** Call time the window starts at. */
@@ -51,20 +52,9 @@ export async function resolveAnchor(from: AnchorSpec | undefined, scope: AnchorS
       break;
   }
   if (from.event === 'botSpeechEnd') return speechEnd(scope, name);
-  const test = eventTest(from.event, from.name);
+  const test = anchorTest(from.event, from.name);
   const match = await scope.timeline.waitFor(test, startIndex, scope.waitUntil, scope.now);
   return match ? { t: match.event.t, index: match.index + 1, name, isEvent: true } : null;
-}
-
-function eventTest(event: Exclude<Extract<AnchorSpec, { kind: 'event' }>['event'], 'botSpeechEnd'>, name: string | undefined): (e: CallEvent) => boolean {
-  switch (event) {
-    case 'mark':
-      return (e) => e.type === 'mark' && (name === undefined || e.name === name);
-    case 'recognition':
-      return (e) => e.type === 'recognition' && e.final;
-    default:
-      return (e) => e.type === event;
-  }
 }
 
 /** The end of the first bot speech still going at, or starting after, the start of the turn. */

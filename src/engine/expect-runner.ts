@@ -10,7 +10,8 @@ import type { AnchorSpec, EventExpectationSpec, ExpectationSpec, TurnSpec } from
 import { resolveAnchor, type AnchorScope, type ResolvedAnchor } from './anchors.ts';
 import { interruptedSpeech, measureBargeIn } from './barge-in.ts';
 import { HANGOVER_MS } from './bot-speech.ts';
-import { anchorName, describeSpec, describeWindow, matcherFor, type Anchor } from './expectations.ts';
+import { kindOf, type EventKindRules } from './event-kinds.ts';
+import { anchorName, describeSpec, describeWindow, type Anchor } from './expectations.ts';
 import { explainMiss, lastEvents, type MissScene } from './explain.ts';
 import { ForbidWatch } from './forbid.ts';
 import type { ExpectationResult, TurnResult } from './results.ts';
@@ -105,7 +106,8 @@ export class ExpectationRunner {
     const deadline = anchor.t + (spec.within ?? this.scene.timeout);
     const from = anchor.isEvent ? Math.max(position.cursor, anchor.index) : position.cursor;
     if (spec.count) return this.counted(spec, outcome, result, startIndex, position, anchor, window, deadline, from);
-    const match = await this.guard(this.scene.timeline.waitFor(matcherFor(spec), from, deadline, this.scene.now, graceOf(spec)));
+    const { test, grace } = kindOf(spec);
+    const match = await this.guard(this.scene.timeline.waitFor(test, from, deadline, this.scene.now, grace));
     if (match) {
       pass(outcome, match.event.t, anchor.t);
       return { cursor: match.index + 1, previous: { t: match.event.t, index: match.index } };
@@ -126,10 +128,10 @@ export class ExpectationRunner {
     from: number,
   ): Promise<Position> {
     const { min, max } = spec.count!;
-    const collector = new Collector(this.scene.timeline, matcherFor(spec), from, deadline);
+    const collector = new Collector(this.scene.timeline, kindOf(spec), from, deadline);
     // At least N passes as soon as the Nth comes; a maximum holds only once the window is over (or broken).
     const done = max === undefined ? () => collector.hits().length >= min : () => collector.hits().length > max;
-    await this.guard(this.scene.timeline.waitUntil(done, deadline + graceOf(spec), this.scene.now));
+    await this.guard(this.scene.timeline.waitUntil(done, deadline + collector.kind.grace, this.scene.now));
     const hits = collector.hits();
     const counted = max === undefined ? hits.slice(0, Math.max(min, 1)) : hits;
     const n = hits.length;
@@ -171,14 +173,14 @@ export class ExpectationRunner {
       const { anchor, window } = resolved;
       const deadline = anchor.t + (member.within ?? this.scene.timeout);
       const from = anchor.isEvent ? Math.max(position.cursor, anchor.index) : position.cursor;
-      members.push({ spec: member, anchor, window, deadline, from, collector: new Collector(this.scene.timeline, matcherFor(member), from, deadline) });
+      members.push({ spec: member, anchor, window, deadline, from, collector: new Collector(this.scene.timeline, kindOf(member), from, deadline) });
     }
     const windows = members.map((m) => m.window);
     outcome.description = windows.every((w) => w === windows[0])
       ? `${describeSpec(spec)} ${windows[0] ?? ''}`.trim()
       : `in any order: ${members.map((m) => `${describeSpec(m.spec)} ${m.window}`).join('; ')}`;
     const solve = () => assign(members.map((m) => m.collector.hits()));
-    const lastDeadline = Math.max(...members.map((m) => m.deadline + graceOf(m.spec)));
+    const lastDeadline = Math.max(...members.map((m) => m.deadline + m.collector.kind.grace));
     await this.guard(this.scene.timeline.waitUntil(() => solve().complete, lastDeadline, this.scene.now));
     const { complete, assignment } = solve();
     const events = this.scene.timeline.events;
@@ -337,15 +339,15 @@ export class ExpectationRunner {
   }
 }
 
-/** Matching events from an index on, inside a deadline, scanned incrementally; bot speeches are re-tested as they grow. */
+/** Matching events from an index on, inside a deadline, scanned incrementally; events that grow (bot speeches) are re-tested. */
 class Collector {
   private scanned: number;
   private readonly found: number[] = [];
-  private readonly speeches: number[] = [];
+  private readonly growing: number[] = [];
 
   constructor(
     private readonly timeline: Timeline,
-    private readonly test: (event: CallEvent) => boolean,
+    readonly kind: EventKindRules,
     from: number,
     private readonly deadline: number,
   ) {
@@ -356,11 +358,11 @@ class Collector {
     const events = this.timeline.events;
     for (; this.scanned < events.length; this.scanned++) {
       const event = events[this.scanned]!;
-      if (event.type === 'botSpeech') this.speeches.push(this.scanned);
-      else if (event.t <= this.deadline && this.test(event)) this.found.push(this.scanned);
+      if (this.kind.grows && this.kind.sameKind(event)) this.growing.push(this.scanned);
+      else if (event.t <= this.deadline && this.kind.test(event)) this.found.push(this.scanned);
     }
-    const speeches = this.speeches.filter((i) => events[i]!.t <= this.deadline && this.test(events[i]!));
-    return speeches.length === 0 ? this.found : [...this.found, ...speeches].sort((a, b) => a - b);
+    const growing = this.growing.filter((i) => events[i]!.t <= this.deadline && this.kind.test(events[i]!));
+    return growing.length === 0 ? this.found : [...this.found, ...growing].sort((a, b) => a - b);
   }
 }
 
@@ -386,11 +388,6 @@ function assign(candidates: number[][]): { complete: boolean; assignment: (numbe
   const assignment: (number | undefined)[] = candidates.map(() => undefined);
   for (const [event, member] of owner) assignment[member] = event;
   return { complete: assignment.every((a) => a !== undefined), assignment };
-}
-
-/** `within` bounds when an event starts; a minimum duration may complete after that. */
-function graceOf(spec: EventSpec): number {
-  return spec.kind === 'botSpeech' ? (spec.minDuration ?? 0) : 0;
 }
 
 function pass(outcome: ExpectationResult, t: number, anchorAt: number): void {

@@ -1,8 +1,7 @@
-/** What each kind of expectation matches, and how expectations, anchors and windows read in a report. */
+/** How expectations, anchors and windows read in a report (each kind's own wording is in event-kinds.ts). */
 import { formatMs } from '../clock/duration.ts';
-import type { AnchorSpec, EventExpectationSpec, ExpectationSpec, TextMatch } from '../suite/model.ts';
-import { fieldsMatch } from './field-match.ts';
-import type { CallEvent } from './timeline.ts';
+import type { AnchorSpec, ExpectationSpec } from '../suite/model.ts';
+import { kindOf } from './event-kinds.ts';
 
 /** A turn's own anchor: where `within` counts from when an expectation names no `from`. */
 export type Anchor = 'turnStart' | 'speechEnd' | 'speechStart';
@@ -41,51 +40,6 @@ export function anchorName(from: AnchorSpec | undefined, turnAnchor: Anchor): st
   }
 }
 
-/** A test for one event. A botSpeech with minDuration also counts a speech still going (audibleUntil). */
-export function matcherFor(spec: EventExpectationSpec): (event: CallEvent) => boolean {
-  switch (spec.kind) {
-    case 'botSpeech': {
-      const min = spec.minDuration;
-      if (min === undefined) return (e) => e.type === 'botSpeech';
-      return (e) => e.type === 'botSpeech' && (e.end ?? e.audibleUntil ?? e.t) - e.t >= min;
-    }
-    case 'mark':
-      return (e) => e.type === 'mark' && (spec.name === undefined || e.name === spec.name);
-    case 'clear':
-      return (e) => e.type === 'clear';
-    case 'dtmf':
-      return (e) => e.type === 'dtmf' && (spec.digits === undefined || e.digits === spec.digits);
-    case 'hangup':
-      return (e) => e.type === 'hangup' && textMatches(spec.reason, e.reason);
-    case 'closed':
-      return (e) => e.type === 'closed';
-    case 'text':
-      return (e) => e.type === 'text' && spec.match.regex.test(e.text);
-    case 'recognition':
-      return (e) => e.type === 'recognition' && e.final && spec.match.regex.test(e.text);
-    case 'transfer':
-      return (e) => e.type === 'transfer' && textMatches(spec.target, e.target);
-    case 'message':
-      return (e) => e.type === 'message' && fieldsMatch(e.data, spec.match);
-  }
-}
-
-/** Events of the same kind that did not match, for "got mark "x" instead" in failure messages. */
-export function sameKind(spec: EventExpectationSpec): (event: CallEvent) => boolean {
-  if (spec.kind === 'recognition') return (e) => e.type === 'recognition';
-  if (spec.kind === 'message') {
-    // Messages of the kind asked for (Twilio `event`, AudioCodes `type`) when it is a plain name; otherwise any.
-    const kind = spec.match['event'] ?? spec.match['type'];
-    const plain = typeof kind === 'string' && /^\w[\w.-]*$/.test(kind) ? kind : undefined;
-    return (e) => e.type === 'message' && (plain === undefined || e.kind === plain);
-  }
-  return (e) => e.type === spec.kind;
-}
-
-function textMatches(match: TextMatch | undefined, value: string | undefined): boolean {
-  return match === undefined || (value !== undefined && match.regex.test(value));
-}
-
 /** `botSpeech (≥ 300ms)`, `mark "greeting" ×2`, `forbid hangup` … without the window. */
 export function describeSpec(spec: ExpectationSpec): string {
   switch (spec.kind) {
@@ -101,29 +55,7 @@ export function describeSpec(spec: ExpectationSpec): string {
       return `the bot yields to the caller${limits.length ? ` (${limits.join(', ')})` : ''}`;
     }
     default:
-      return describeMatch(spec) + describeCount(spec.count);
-  }
-}
-
-function describeMatch(spec: EventExpectationSpec): string {
-  switch (spec.kind) {
-    case 'botSpeech':
-      return spec.minDuration !== undefined ? `botSpeech lasting ≥ ${formatMs(spec.minDuration)}` : 'botSpeech';
-    case 'mark':
-      return spec.name !== undefined ? `mark "${spec.name}"` : 'mark';
-    case 'dtmf':
-      return spec.digits !== undefined ? `dtmf "${spec.digits}"` : 'dtmf';
-    case 'hangup':
-      return spec.reason ? `hangup matching ${spec.reason.source}` : 'hangup';
-    case 'text':
-    case 'recognition':
-      return `${spec.kind} matching ${JSON.stringify(spec.match.source)}`;
-    case 'transfer':
-      return spec.target ? `transfer to ${spec.target.source}` : 'transfer';
-    case 'message':
-      return `message ${JSON.stringify(spec.match)}`;
-    default:
-      return spec.kind;
+      return kindOf(spec).describe + describeCount(spec.count);
   }
 }
 

@@ -9,8 +9,7 @@ import type { EventExpectationSpec } from '../suite/model.ts';
 import type { ResolvedAnchor } from './anchors.ts';
 import { interruptedSpeech } from './barge-in.ts';
 import { describeEvent } from './describe.ts';
-import { matcherFor, sameKind } from './expectations.ts';
-import { fieldMismatches } from './field-match.ts';
+import { kindOf, NEAR_EVENTS, type EventKindRules } from './event-kinds.ts';
 import type { BotSpeechEvent, CallEvent, Timeline } from './timeline.ts';
 
 export interface MissScene {
@@ -28,7 +27,6 @@ export interface Explanation {
   message: string;
 }
 
-const NEAR_EVENTS = 3;
 const LAST_EVENTS = 6;
 
 /** Why an event expectation found nothing in its window. `searchFrom` is where ordered matching looked from. */
@@ -41,7 +39,8 @@ export function explainMiss(
   deadline: number,
   searchFrom: number,
 ): Explanation {
-  const test = matcherFor(spec);
+  const kind = kindOf(spec);
+  const test = kind.test;
   const events = scene.timeline.events;
   let actual: string;
   const late = events.slice(searchFrom).find((event) => test(event) && event.t > deadline);
@@ -52,7 +51,7 @@ export function explainMiss(
     actual = `one came at ${formatMs(events[early]!.t)}, before the previous expectation's match (expectations match in the order listed; use anyOrder when order does not matter)`;
   } else actual = scene.over ? 'none before the call ended' : `none by ${formatMs(deadline)}`;
 
-  const details = [...nearMisses(scene, spec, test), ...botAudio(scene, anchor, deadline)];
+  const details = [...nearMisses(scene, spec, kind), ...botAudio(scene, anchor, deadline)];
   return {
     expected: `${description} by ${formatMs(deadline)} (${window}, which was at ${formatMs(anchor.t)})`,
     actual,
@@ -71,23 +70,10 @@ export function lastEvents(scene: Pick<MissScene, 'timeline' | 'turnStartedAt'>,
 }
 
 /** Events of the expected kind that came but did not match: the closest candidates. */
-function nearMisses(scene: MissScene, spec: EventExpectationSpec, test: (event: CallEvent) => boolean): string[] {
-  const kind = sameKind(spec);
-  const near = scene.timeline.events.slice(scene.turnStartIndex).filter((event) => kind(event) && !test(event));
+function nearMisses(scene: MissScene, spec: EventExpectationSpec, kind: EventKindRules): string[] {
+  const near = scene.timeline.events.slice(scene.turnStartIndex).filter((event) => kind.sameKind(event) && !kind.test(event));
   if (near.length === 0) return [];
-  if (spec.kind === 'message') {
-    const closest = near
-      .slice(-50)
-      .map((event) => ({ event, misses: fieldMismatches(event.type === 'message' ? event.data : undefined, spec.match) }))
-      .sort((a, b) => a.misses.length - b.misses.length || b.event.t - a.event.t)[0]!;
-    const label = closest.event.type === 'message' ? closest.event.kind : closest.event.type;
-    return [`closest: bot ${label} at ${formatMs(closest.event.t)}, where ${closest.misses.join(', ')}`];
-  }
-  if (spec.kind === 'botSpeech' && spec.minDuration !== undefined) {
-    const shorts = near.slice(-NEAR_EVENTS).map((e) => `${formatMs(speechLength(e))} at ${formatMs(e.t)}`);
-    return [`the bot spoke only briefly: ${shorts.join(', ')}`];
-  }
-  return [`other ${spec.kind} events: ${near.slice(-NEAR_EVENTS).map((e) => `${describeEvent(e)} at ${formatMs(e.t)}`).join(', ')}`];
+  return [kind.nearMiss(near) ?? `other ${spec.kind} events: ${near.slice(-NEAR_EVENTS).map((e) => `${describeEvent(e)} at ${formatMs(e.t)}`).join(', ')}`];
 }
 
 /** Whether bot audio was playing when the window opened, and for how long it went on. */
@@ -99,10 +85,6 @@ function botAudio(scene: MissScene, anchor: ResolvedAnchor, deadline: number): s
   }
   const heard = scene.speeches.filter((s) => s.t >= anchor.t && s.t <= deadline);
   return heard.length === 0 ? ['the bot was silent in the window'] : [];
-}
-
-function speechLength(event: CallEvent): number {
-  return event.type === 'botSpeech' ? (event.end ?? event.audibleUntil ?? event.t) - event.t : 0;
 }
 
 function lastIndex(events: readonly CallEvent[], from: number, to: number, test: (event: CallEvent) => boolean): number {

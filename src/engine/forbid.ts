@@ -10,7 +10,8 @@ import type { ResolvedAnchor } from './anchors.ts';
 import { audibleBetween } from './barge-in.ts';
 import { SLOT_MS } from './bot-speech.ts';
 import { describeEvent } from './describe.ts';
-import { describeSpec, matcherFor } from './expectations.ts';
+import { kindOf } from './event-kinds.ts';
+import { describeSpec } from './expectations.ts';
 import { lastEvents } from './explain.ts';
 import type { ExpectationResult, TurnResult } from './results.ts';
 import { roundMs } from './stats.ts';
@@ -42,7 +43,7 @@ export class ForbidWatch {
     private readonly anchorName: string,
     private readonly onViolation: (watch: ForbidWatch) => void,
   ) {
-    this.test = matcherFor(spec.event);
+    this.test = kindOf(spec.event).test;
     outcome.description = `${describeSpec(spec)} ${this.describeWindow()}`;
   }
 
