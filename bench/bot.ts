@@ -107,7 +107,8 @@ class BenchCall {
     const sid = JSON.stringify(this.streamSid);
     const sentAt = monoNow();
     for (const payload of replyPayloads) this.socket.send(`{"event":"media","streamSid":${sid},"media":{"payload":"${payload}"}}`);
-    this.socket.send(`{"event":"mark","streamSid":${sid},"mark":{"name":"reply-${this.replyDelays.length + 1}"}}`);
+    // The send time rides in the mark's name, for BENCH_READ_DELAY (bench/read-delay.ts).
+    this.socket.send(`{"event":"mark","streamSid":${sid},"mark":{"name":"reply-${this.replyDelays.length + 1}@${sentAt.toFixed(3)}"}}`);
     this.replyDelays.push(sentAt - endOfSpeechAt);
   }
 

@@ -35,6 +35,7 @@ export interface LevelFigures {
   failed: number;
   firstFailure?: string;
   pacer?: RunnerReport['pacer'];
+  readDelay?: RunnerReport['readDelay'];
 }
 
 function spreadOf(histogram: Histogram): Spread {
@@ -88,6 +89,7 @@ export function figures(design: Design, calls: number, runner: RunnerReport, bot
     failed: failures.length + Math.max(0, calls - runner.calls.length),
     ...(failures[0]?.reason ? { firstFailure: failures[0].reason } : {}),
     ...(runner.pacer ? { pacer: runner.pacer } : {}),
+    ...(runner.readDelay ? { readDelay: runner.readDelay } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 /** What bench/run.ts hands a runner process, and what the runner sends back over IPC. */
 import type { HistogramJson } from './histogram.ts';
+import type { ReadDelayReport } from './read-delay.ts';
 
 export type Design = 'convotest' | 'baseline';
 
@@ -42,6 +43,8 @@ export interface RunnerReport {
   rssBeforeBytes: number;
   rssPeakBytes: number;
   wallMs: number;
+  /** BENCH_READ_DELAY=1 only: how long bot replies took to be read, and why (bench/read-delay.ts). */
+  readDelay?: ReadDelayReport;
   /** The shared pacer's counters (convotest only). */
   pacer?: { ticks: number; caughtUp: number; reanchored: number; stalls: number; longestStallMs: number };
 }

@@ -17,6 +17,7 @@ import type { CallResult } from '../src/engine/results.ts';
 import { loadSuiteFile } from '../src/suite/index.ts';
 import { benchSuiteYaml } from './call-shape.ts';
 import { Histogram } from './histogram.ts';
+import { formatReadDelay, watchReadDelay } from './read-delay.ts';
 import { startProcessMeter } from './process-meter.ts';
 import type { RunnerCall, RunnerConfig, RunnerReport } from './protocol.ts';
 
@@ -61,6 +62,7 @@ const suite = await loadSuiteFile(suiteFile);
 const calls: RunnerCall[] = [];
 
 const meter = startProcessMeter();
+const readDelay = process.env.BENCH_READ_DELAY ? watchReadDelay() : null;
 
 await runLoad({
   suites: [suite],
@@ -83,9 +85,11 @@ await runLoad({
 });
 
 const cost = meter.stop();
+const delays = readDelay?.();
+if (delays) process.stderr.write(`[read delay] ${formatReadDelay(delays)}\n`);
 if (trace) {
   const late = [...trace].map(([at, ms]) => `${at}:${ms.toFixed(0)}`).join(' ');
   process.stderr.write(`[trace] frames over 5 ms late (ms since start:worst ms, per 100 ms): ${late}\n`);
 }
-const report: RunnerReport = { type: 'result', send: send.toJSON(), calls, maxQueuedBytes, ...cost, pacer: { ...sharedPacer.stats } };
+const report: RunnerReport = { type: 'result', send: send.toJSON(), calls, maxQueuedBytes, ...cost, pacer: { ...sharedPacer.stats }, ...(delays ? { readDelay: delays } : {}) };
 process.send!(report, () => process.exit(0));
