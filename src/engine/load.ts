@@ -69,7 +69,7 @@ export async function runLoad(options: LoadOptions, plan?: Awaited<ReturnType<ty
   const origin = performance.now();
   const stalls = watchStalls();
   const priority = options.favourPacing === false ? null : favourPacingThread();
-  const counts = { started: 0, inFlight: 0, peakInFlight: 0, passed: 0, failed: 0 };
+  const counts = { started: 0, inFlight: 0, peakInFlight: 0, passed: 0, failed: 0, interrupted: 0 };
   let recent: number[] = [];
   const report = (done: boolean) => {
     const latency = recent;
@@ -88,6 +88,7 @@ export async function runLoad(options: LoadOptions, plan?: Awaited<ReturnType<ty
     const done = runArrival(index, template, options, resolver).then(async (result) => {
       counts.inFlight--;
       if (result.status === 'passed') counts.passed++;
+      else if (result.status === 'interrupted') counts.interrupted++;
       else counts.failed++;
       for (const latency of result.metrics.responseLatency) recent.push(latency);
       arrivalOf.set(result, index);

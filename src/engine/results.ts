@@ -275,8 +275,10 @@ export interface LoadProgress {
   started: number;
   inFlight: number;
   passed: number;
-  /** Failed, errored or interrupted. */
+  /** Failed or errored. */
   failed: number;
+  /** Ended by Ctrl-C or SIGTERM before they finished: neither passed nor failed. */
+  interrupted: number;
   /** Response latency of the calls that ended since the previous report. */
   recentLatency: Percentiles;
   done: boolean;

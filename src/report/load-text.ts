@@ -16,6 +16,7 @@ export function formatProgressLine(progress: LoadProgress): string {
     `${progress.passed} passed`,
     `${progress.failed} failed`,
   ];
+  if (progress.interrupted > 0) parts.push(`${progress.interrupted} interrupted`);
   if (progress.recentLatency.count > 0) parts.push(`latency p95 ${ms(progress.recentLatency.p95)}`);
   return parts.join(' · ');
 }

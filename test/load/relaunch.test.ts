@@ -71,6 +71,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const code = await launcher.exited;
     assert.equal(code, 130, launcher.stdout + launcher.stderr);
     assert.match(launcher.stderr, /interrupted/);
+    assert.match(launcher.stdout, /· 0 in flight · 0 passed · 0 failed · 2 interrupted\n/, 'the last progress line counts the calls cut short as interrupted');
     assert.equal(launcher.stderr.match(/interrupted — ending calls/g)?.length, 1, `one press reads as one interruption, not a forced quit: ${launcher.stderr}`);
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
     assert.equal(report.interrupted, true);

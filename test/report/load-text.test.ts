@@ -10,6 +10,7 @@ const progress: LoadProgress = {
   inFlight: 180,
   passed: 58,
   failed: 2,
+  interrupted: 0,
   recentLatency: { count: 9, p50: 500, p95: 640, p99: 700 },
   done: false,
 };
@@ -33,6 +34,8 @@ describe('load text', () => {
     assert.equal(formatProgressLine(progress), '12.0s · 240/1000 started · 180 in flight · 58 passed · 2 failed · latency p95 640ms');
     assert.equal(formatProgressLine({ ...progress, elapsedMs: 59_940, recentLatency: { count: 0 } }), '59.9s · 240/1000 started · 180 in flight · 58 passed · 2 failed');
     assert.match(formatProgressLine({ ...progress, elapsedMs: 1_805_000 }), /^30m 05s · /);
+    // After Ctrl-C the calls cut short are said as such, not counted as failures.
+    assert.equal(formatProgressLine({ ...progress, interrupted: 3, recentLatency: { count: 0 } }), '12.0s · 240/1000 started · 180 in flight · 58 passed · 2 failed · 3 interrupted');
   });
 
   test('the windows table: one aligned row per window, a dash where there were no samples', () => {
