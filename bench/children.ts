@@ -1,7 +1,7 @@
 /** The benchmark's processes: each runner and bot is a child with an IPC channel. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { LOAD_HEAP_MB } from '../bin/relaunch.js';
+import { relaunchFlags } from '../bin/relaunch.js';
 import type { BotReport } from './bot.ts';
 import type { RunnerConfig, RunnerReport } from './protocol.ts';
 
@@ -10,7 +10,7 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 function spawnTs(script: string, args: string[], nodeFlags: string[] = []): ChildProcess {
   // BENCH_CPU_PROF=<dir>: each child writes a V8 CPU profile there (for finding what a frame costs).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  return spawn(process.execPath, ['--expose-gc', ...nodeFlags, ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...profile, '--import', 'tsx', here(script), ...args], {
+  return spawn(process.execPath, [...nodeFlags, ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), ...profile, '--import', 'tsx', here(script), ...args], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
@@ -71,10 +71,13 @@ export async function startBot(): Promise<BenchBot> {
 
 /** Runs one design at one level in a fresh process and returns what it measured. */
 export async function runRunner(config: RunnerConfig, timeoutMs: number): Promise<RunnerReport> {
-  // The convotest runner gets the Node flags `convotest load` relaunches itself with (bin/relaunch.js).
+  // The convotest runner gets the Node flags `convotest load` relaunches itself with
+  // (bin/relaunch.js, CONVOTEST_LOAD_HEAP_MB included).
+  const loadFlags = relaunchFlags(['load'], [], process.env);
+  if (loadFlags && 'error' in loadFlags) throw new Error(loadFlags.error);
   const child =
     config.design === 'convotest'
-      ? spawnTs('./runner.ts', [JSON.stringify(config)], [`--initial-old-space-size=${LOAD_HEAP_MB}`])
+      ? spawnTs('./runner.ts', [JSON.stringify(config)], loadFlags ?? [])
       : spawnTs('./baseline.ts', [JSON.stringify(config)]);
   try {
     return await nextMessage<RunnerReport>(child, 'result', timeoutMs);

@@ -30,7 +30,10 @@ function freshBundle() {
 
 const args = process.argv.slice(2);
 const flags = relaunchFlags(args, process.execArgv, process.env);
-if (flags) {
+if (flags && 'error' in flags) {
+  process.stderr.write(`convotest: ${flags.error}\n`);
+  process.exitCode = 2;
+} else if (flags) {
   relaunch(fileURLToPath(import.meta.url), args, flags);
 } else if (process.env.CONVOTEST_NO_BUNDLE !== '1' && freshBundle()) {
   await import('../dist/cli/main.mjs');

@@ -12,19 +12,16 @@ const HEAP_FLAG = '--initial-old-space-size';
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
- * The Node flags to relaunch `argv` (the CLI's arguments) with, or null to run in this process:
- * only `load` is relaunched, not when the flag is already set (we are the child, or the user
- * chose), and not when CONVOTEST_LOAD_HEAP_MB=0.
+ * The Node flags to relaunch `argv` (the CLI's arguments) with, null to run in this process,
+ * or a user error: only `load` is relaunched, not when the flag is already set (we are the
+ * child, or the user chose), and not when CONVOTEST_LOAD_HEAP_MB=0.
  */
 export function relaunchFlags(argv, execArgv, env) {
   if (argv[0] !== 'load') return null;
   if (execArgv.some((arg) => arg.startsWith(HEAP_FLAG))) return null;
   const chosen = env.CONVOTEST_LOAD_HEAP_MB;
   const mb = chosen === undefined || chosen === '' ? LOAD_HEAP_MB : Number(chosen);
-  if (!Number.isInteger(mb) || mb < 0) {
-    process.stderr.write(`convotest: CONVOTEST_LOAD_HEAP_MB must be a whole number of MB (0 = off), got "${chosen}"\n`);
-    process.exit(2);
-  }
+  if (!Number.isInteger(mb) || mb < 0) return { error: `CONVOTEST_LOAD_HEAP_MB must be a whole number of MB (0 = off), got "${chosen}"` };
   return mb === 0 ? null : [`${HEAP_FLAG}=${mb}`];
 }
 
