@@ -19,6 +19,16 @@ function received(harness: Harness): Record<string, any>[] {
   return harness.wire.filter((m) => m.dir === 'in').map((m) => m.data as Record<string, any>);
 }
 
+/** Sends session.initiate on a bare socket; resolves with the bot's answer, or how the connection closed instead. */
+function initiate(socket: WebSocket, supportedMediaFormats: string[]): Promise<Record<string, any>> {
+  const answer = new Promise<Record<string, any>>((resolve) => {
+    socket.once('message', (data) => resolve(JSON.parse(String(data))));
+    socket.once('close', (code) => resolve({ type: `closed with ${code}` }));
+  });
+  socket.send(JSON.stringify({ type: 'session.initiate', conversationId: 'c1', botName: 'x', caller: '+1', expectAudioMessages: true, supportedMediaFormats }));
+  return answer;
+}
+
 async function connected(bot: RunningBot, options: Record<string, unknown> = {}): Promise<Harness> {
   const harness = new Harness(bot.url, options);
   await harness.session.connect();
@@ -45,12 +55,7 @@ describe('reference AudioCodes bot', () => {
   it('refuses a session with session.error when it supports none of the offered formats', async () => {
     const socket = new WebSocket(bot.url);
     await new Promise((resolve) => socket.once('open', resolve));
-    const answer = new Promise<Record<string, any>>((resolve) => {
-      socket.once('message', (data) => resolve(JSON.parse(String(data))));
-      socket.once('close', (code) => resolve({ type: `closed with ${code}` }));
-    });
-    socket.send(JSON.stringify({ type: 'session.initiate', conversationId: 'c1', botName: 'x', caller: '+1', expectAudioMessages: true, supportedMediaFormats: ['raw/opus'] }));
-    const message = await answer;
+    const message = await initiate(socket, ['raw/opus']);
     assert.equal(message.type, 'session.error');
     assert.match(message.reason, /none of the offered media formats is supported/);
     socket.terminate();
@@ -163,12 +168,7 @@ describe('reference AudioCodes bot and messages it cannot use', () => {
     for (const text of junk) socket.send(text);
     socket.send(Buffer.from([1, 2, 3]));
     // A fence: the bot answers session.initiate, so everything before was read.
-    const answer = new Promise<Record<string, any>>((resolve) => {
-      socket.once('message', (data) => resolve(JSON.parse(String(data))));
-      socket.once('close', (code) => resolve({ type: `closed with ${code}` }));
-    });
-    socket.send(JSON.stringify({ type: 'session.initiate', conversationId: 'c-junk', botName: 'x', caller: '+1', expectAudioMessages: true, supportedMediaFormats: ['raw/lpcm16'] }));
-    const message = await answer;
+    const message = await initiate(socket, ['raw/lpcm16']);
     assert.equal(message.type, 'session.accepted');
     assert.equal(closed, false, 'the connection stayed open');
     socket.terminate();
