@@ -47,6 +47,47 @@ test('clear drops every queued byte and hands back all pending marks in order', 
   assert.equal(buffer.playFrame().audio, null);
 });
 
+test('queued audio is a copy, plays back byte for byte in order across the ring edge and through growth', () => {
+  const buffer = new PlaybackBuffer();
+  const played: number[] = [];
+  const playSlots = (slots: number) => {
+    for (let i = 0; i < slots; i++) {
+      const audio = buffer.playFrame().audio;
+      if (audio) for (const byte of audio) played.push(byte);
+    }
+  };
+  // Each message holds a run of distinct bytes, so any byte out of place shows.
+  let next = 0;
+  const sent: number[] = [];
+  const send = (bytes: number) => {
+    const message = Uint8Array.from({ length: bytes }, () => next++ % 251);
+    for (const byte of message) sent.push(byte);
+    buffer.pushAudio(message);
+    message.fill(0); // the bot's message buffer is reused at once: the queue must not see it
+  };
+  // 1600-byte messages played 160 a slot: the write position wraps the 16 KB ring many times.
+  for (let round = 0; round < 30; round++) {
+    send(1600);
+    playSlots(10);
+  }
+  // 40 s in one go, while part of the ring is unplayed and wrapped: the ring grows, keeping order.
+  send(800);
+  playSlots(2);
+  send(320_000);
+  assert.equal(buffer.bufferedMs, (800 - 320 + 320_000) / 8);
+  playSlots(Math.ceil(buffer.bufferedMs / 20));
+  assert.equal(buffer.hasAudio(), false);
+  assert.equal(played.length, sent.length);
+  assert.deepEqual(played, sent);
+  // After a clear the buffer starts over and plays only what comes next.
+  send(16_000);
+  buffer.clear();
+  send(160);
+  playSlots(1);
+  assert.deepEqual(played.slice(-160), sent.slice(-160));
+  assert.equal(buffer.hasAudio(), false);
+});
+
 async function call(t: { after(fn: () => unknown): void }) {
   const bot = await startScriptedBot();
   const events: ProtocolEvent[] = [];
