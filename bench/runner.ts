@@ -30,12 +30,12 @@ const trace = process.env.BENCH_TRACE ? new Map<number, number>() : null;
 // Everything the caller sends leaves through its session's `out` (src/protocols/twilio/caller.ts),
 // a whole frame written on the socket; time each media frame when that write returns. (Wrapping
 // net.Socket#write instead slowed every socket write in the process enough to change the result.)
-type Out = (this: TwilioCallerSession, frame: Buffer, isMedia: boolean) => void;
+type Out = (this: TwilioCallerSession, frame: Buffer, isMedia: boolean) => boolean;
 const sessionPrototype = TwilioCallerSession.prototype as unknown as { out: Out; raw: Socket | null };
 const originalOut = sessionPrototype.out;
 sessionPrototype.out = function timedOut(this: TwilioCallerSession, frame: Buffer, isMedia: boolean) {
-  originalOut.call(this, frame, isMedia);
-  if (!isMedia) return;
+  const free = originalOut.call(this, frame, isMedia);
+  if (!isMedia) return free;
   const slot = sharedPacer.currentSlotTime;
   const queued = (this as unknown as { raw: Socket | null }).raw?.writableLength ?? 0;
   if (queued > maxQueuedBytes) maxQueuedBytes = queued;
@@ -47,6 +47,7 @@ sessionPrototype.out = function timedOut(this: TwilioCallerSession, frame: Buffe
       trace.set(at, Math.max(trace.get(at) ?? 0, late));
     }
   }
+  return free;
 };
 
 function streamSidOf(call: CallResult): string {
@@ -68,6 +69,7 @@ await runLoad({
   suites: [suite],
   outDir: join(config.workDir, 'reports'),
   recordAudio: config.record,
+  ...(process.env.BENCH_NO_NICE ? { favourPacing: false } : {}),
   plan: { rate: config.rate, rampMs: 0, calls: config.calls },
   reporter: {
     onCallEnd: (_suite, call) => {

@@ -29,8 +29,14 @@ export function frameHeaderBytes(payloadBytes: number): number {
  * payload goes at `frameHeaderBytes(payloadBytes)`, then `maskFrame` before writing.
  */
 export function allocTextFrame(payloadBytes: number): Buffer {
+  const frame = Buffer.allocUnsafe(frameHeaderBytes(payloadBytes) + payloadBytes);
+  writeTextFrameHeader(frame, payloadBytes);
+  return frame;
+}
+
+/** Writes the header and a fresh mask of a masked text frame of `payloadBytes` at the start of `frame`. */
+export function writeTextFrameHeader(frame: Buffer, payloadBytes: number): void {
   const at = frameHeaderBytes(payloadBytes);
-  const frame = Buffer.allocUnsafe(at + payloadBytes);
   frame[0] = 0x81; // FIN, text
   if (payloadBytes < 126) frame[1] = 0x80 | payloadBytes;
   else if (payloadBytes < 65536) {
@@ -47,7 +53,6 @@ export function allocTextFrame(payloadBytes: number): Buffer {
   }
   maskPool.copy(frame, at - 4, maskAt, maskAt + 4);
   maskAt += 4;
-  return frame;
 }
 
 /** A whole masked text frame holding `text`: how every other message convotest sends goes out. */
@@ -80,6 +85,16 @@ export function maskFrame(frame: Buffer): void {
 function payloadOffset(frame: Buffer): number {
   const length = frame[1]! & 0x7f;
   return (length < 126 ? 2 : length === 126 ? 4 : 10) + 4;
+}
+
+/**
+ * Writes a whole frame on the socket under a WebSocket. Returns true when the socket took all
+ * of it at once (the kernel has the bytes and nothing refers to `frame` any more, so it may be
+ * written over); false when part of it waits in the socket's queue.
+ */
+export function writeFrame(socket: Duplex, frame: Buffer): boolean {
+  socket.write(frame);
+  return socket.writableLength === 0;
 }
 
 /** The TCP (or TLS) socket under each client WebSocket, captured at its upgrade. */

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import WebSocket, { WebSocketServer } from 'ws';
-import { frameHeaderBytes, maskFrame, rawSocketOf, textFrame } from '../../src/protocols/ws-frame.ts';
+import type { Duplex } from 'node:stream';
+import { frameHeaderBytes, maskFrame, rawSocketOf, textFrame, writeFrame } from '../../src/protocols/ws-frame.ts';
 import { openSocket } from '../../src/protocols/connect.ts';
 import { MediaFrameEncoder } from '../../src/protocols/twilio/media-frame.ts';
 
@@ -111,4 +112,36 @@ test('text frames of every length encoding, and of multi-byte text, are accepted
   for (const text of texts) raw.write(textFrame(text));
   assert.deepEqual((await arriving).slice(0, lengths.length).map((text) => text.length), lengths);
   assert.deepEqual(await arriving, texts);
+});
+
+test('a frame is written over only once the socket took all of it: a bot that stops reading gets every frame intact', async (t) => {
+  const { bot, raw } = await connected(t);
+  const botSocket = (bot as unknown as { _socket: Duplex })._socket;
+  botSocket.pause();
+  const streamSid = 'MZ0123456789abcdef0123456789abcdef';
+  const encoder = new MediaFrameEncoder(streamSid);
+  // Big frames fill the kernel's buffers in a few MB, so frames soon wait in the socket's queue.
+  const payloads = Array.from({ length: 7 }, (_, i) => Buffer.from(Buffer.alloc(45_000, i).toString('base64'), 'latin1'));
+  let sent = 0;
+  let recycled = 0;
+  let queuedAfter = 0;
+  while (queuedAfter < 40 && sent < 5000) {
+    sent++;
+    const frame = encoder.frame(sent, sent, sent * 20, payloads[sent % payloads.length]!);
+    if (writeFrame(raw, frame)) {
+      encoder.recycle(frame);
+      recycled++;
+    } else queuedAfter++;
+  }
+  assert.ok(queuedAfter >= 40, `the socket never queued a frame in ${sent} frames`);
+  assert.ok(recycled > 0, 'frames the socket took at once were recycled');
+  // Had a queued frame been written over, its sequence number or payload would show twice.
+  const arriving = collect(bot, sent);
+  botSocket.resume();
+  const texts = await arriving;
+  const template = mediaTemplate(streamSid);
+  for (let i = 0; i < sent; i++) {
+    const n = i + 1;
+    assert.equal(texts[i], template(n, n, n * 20, payloads[n % payloads.length]!.toString('latin1')), `frame ${n}`);
+  }
 });

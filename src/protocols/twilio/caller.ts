@@ -18,7 +18,7 @@ import { sharedPacer, type Pacer } from '../../clock/pacer.ts';
 import { Keypad } from '../keypad.ts';
 import type { PromptPlay } from '../prompt-play.ts';
 import { openSocket } from '../connect.ts';
-import { rawSocketOf, textFrame } from '../ws-frame.ts';
+import { rawSocketOf, textFrame, writeFrame } from '../ws-frame.ts';
 import { MediaFrameEncoder } from './media-frame.ts';
 import { redactUrl } from '../redact.ts';
 import { CallRefusedError, CallSetupError, type CallClock, type CallerSession, type CallSetup, type CallSink, type PlayResult } from '../session.ts';
@@ -442,7 +442,8 @@ export class TwilioCallerSession implements CallerSession {
     }
     if (!this.sendsInbound) return pcm;
     const timestamp = Math.round(slotTime - this.streamStartedAt);
-    this.out(this.mediaFrames.frame(++this.sequenceNumber, ++this.chunk, timestamp, payload), true);
+    const frame = this.mediaFrames.frame(++this.sequenceNumber, ++this.chunk, timestamp, payload);
+    if (this.out(frame, true)) this.mediaFrames.recycle(frame);
     // Through a shaper the frame leaves later, on the shaper's schedule: keep the slot time.
     this.sentThisSlot = this.shaper === null;
     this.sink.wire({ t, dir: 'out', kind: 'media', data: null });
@@ -537,10 +538,18 @@ export class TwilioCallerSession implements CallerSession {
     this.sink.wire({ t: this.clock.now(), dir: 'out', kind, data });
   }
 
-  /** Everything the caller sends leaves here, as whole frames on the socket (see ws-frame.ts). */
-  private out(frame: Buffer, isMedia: boolean): void {
-    if (this.shaper) this.shaper.send(frame, isMedia);
-    else if (this.socket!.readyState === this.socket!.OPEN) this.raw!.write(frame);
+  /**
+   * Everything the caller sends leaves here, as whole frames on the socket (see ws-frame.ts).
+   * Returns whether `frame` is free again: written in full at once (the usual case), or not
+   * sent at all. A shaper or a congested socket still holds it.
+   */
+  private out(frame: Buffer, isMedia: boolean): boolean {
+    if (this.shaper) {
+      this.shaper.send(frame, isMedia);
+      return false;
+    }
+    if (this.socket!.readyState !== this.socket!.OPEN) return true;
+    return writeFrame(this.raw!, frame);
   }
 
   private onClose(code: number, reason: string): void {

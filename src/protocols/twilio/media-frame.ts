@@ -4,7 +4,7 @@
  * ../ws-frame.ts) with no string in between: it is the hot path, fifty times a second per
  * call. The payload comes as base64 bytes, encoded once per prompt.
  */
-import { allocTextFrame, frameHeaderBytes, maskFrame } from '../ws-frame.ts';
+import { frameHeaderBytes, maskFrame, writeTextFrameHeader } from '../ws-frame.ts';
 
 const BEFORE_SEQUENCE = Buffer.from('{"event":"media","sequenceNumber":"', 'latin1');
 const BEFORE_CHUNK = Buffer.from('","media":{"track":"inbound","chunk":"', 'latin1');
@@ -31,10 +31,23 @@ function writeInteger(frame: Buffer, at: number, n: number, digits: number): num
   return end;
 }
 
+/** Room for any frame of 20 ms of μ-law (216 base64 characters) with every number at its longest. */
+const STORE_BYTES = 512;
+
 export class MediaFrameEncoder {
   /** `"},"streamSid":"MZ…"}`: fixed for the stream. */
   private readonly tail: Buffer;
-
+  /**
+   * Where frames are written: memory of the encoder's own, not Node's shared buffer pool. A
+   * fresh frame from the pool each slot was most of what a call allocated, fifty times a
+   * second, and a frame kept for reuse would hold a whole 8 KB pool slab in V8's old
+   * generation, dropped each time the frame's length changes.
+   */
+  private store = Buffer.allocUnsafeSlow(0);
+  /** The last frame, a view of `store`; written over when the socket took all of it. */
+  private last = this.store;
+  /** Whether nothing refers to `store` any more but this encoder (see recycle). */
+  private storeFree = false;
   constructor(streamSid: string) {
     this.tail = Buffer.from(`"},"streamSid":${JSON.stringify(streamSid)}}`, 'utf8');
   }
@@ -45,7 +58,9 @@ export class MediaFrameEncoder {
     const chunkDigits = digitCount(chunk);
     const timestampDigits = digitCount(timestamp);
     const length = FIXED_BYTES + sequenceDigits + chunkDigits + timestampDigits + payload.length + this.tail.length;
-    const frame = allocTextFrame(length);
+    const size = frameHeaderBytes(length) + length;
+    const frame = this.frameOf(size);
+    writeTextFrameHeader(frame, length);
     let at = frameHeaderBytes(length);
     at += BEFORE_SEQUENCE.copy(frame, at);
     at = writeInteger(frame, at, sequenceNumber, sequenceDigits);
@@ -58,5 +73,24 @@ export class MediaFrameEncoder {
     this.tail.copy(frame, at);
     maskFrame(frame);
     return frame;
+  }
+
+  /**
+   * Gives back a frame nothing refers to any more (the socket wrote all of it, or it was not
+   * sent), so the next one is written over it. A frame still queued must not come back.
+   */
+  recycle(frame: Buffer): void {
+    if (frame === this.last) this.storeFree = true;
+  }
+
+  /** A buffer of `size` bytes for the next frame: the last one's memory when it is free. */
+  private frameOf(size: number): Buffer {
+    if (!this.storeFree || this.store.length < size) {
+      // A queued frame keeps its memory; the next ones get new memory.
+      this.store = Buffer.allocUnsafeSlow(Math.max(size, STORE_BYTES));
+      this.last = this.store.subarray(0, size);
+    } else if (this.last.length !== size) this.last = this.store.subarray(0, size);
+    this.storeFree = false;
+    return this.last;
   }
 }
