@@ -14,17 +14,29 @@ const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 
 /**
  * Write buffers are recycled: hundreds of recording calls would otherwise allocate a fresh
- * 64 KB buffer per call-second, and V8 counts that churn towards its old-generation budget,
- * so it runs a full (pausing) GC every second or so and every call's frames go out late.
+ * 64 KB buffer per call-second, and V8 counts that churn as external memory, which makes it
+ * collect the old generation every few seconds, pausing every call's frames. Spares are kept
+ * for as many writers as are open, so a steady load never lets a buffer go and never makes
+ * a new one; when writers close, the spares shrink with them.
  */
 const spareBuffers: Buffer[] = [];
-const MAX_SPARE_BUFFERS = 64;
+const MIN_SPARE_BUFFERS = 64;
+let openWriters = 0;
+const spareLimit = () => Math.max(MIN_SPARE_BUFFERS, openWriters);
 /** The samples view of each write buffer, made once: a view per write was garbage too. */
 const samplesViews = new WeakMap<Buffer, Int16Array>();
+
+let buffersMade = 0;
+
+/** How many write buffers exist and how many of them are spare: for tests of the recycling. */
+export function writeBufferCounts(): { made: number; spare: number } {
+  return { made: buffersMade, spare: spareBuffers.length };
+}
 
 function takeBuffer(): Buffer {
   const spare = spareBuffers.pop();
   if (spare) return spare;
+  buffersMade++;
   // Larger than Node's pool slab, so it owns its memory from offset 0: the view is aligned.
   const buffer = Buffer.allocUnsafe(BUFFER_BYTES);
   samplesViews.set(buffer, new Int16Array(buffer.buffer, buffer.byteOffset, BUFFER_BYTES / 2));
@@ -32,7 +44,7 @@ function takeBuffer(): Buffer {
 }
 
 function giveBack(buffer: Buffer): void {
-  if (spareBuffers.length < MAX_SPARE_BUFFERS && samplesViews.has(buffer)) spareBuffers.push(buffer);
+  if (spareBuffers.length < spareLimit() && samplesViews.has(buffer)) spareBuffers.push(buffer);
 }
 
 /** The `dataBytes` of a header written before the length is known (a stream): tolerant readers read to the end. */
@@ -89,6 +101,7 @@ export class WavWriter {
     readonly channels: number,
   ) {
     wavHeader(sampleRate, channels, STREAMING_SIZE).copy(this.buffer, 0);
+    openWriters++;
   }
 
   /** `createDir: false` when the folder is known to exist, saving a file-system call. */
@@ -153,6 +166,8 @@ export class WavWriter {
   /** Flushes, patches the header's sizes, closes the file. Safe to call more than once. */
   close(): Promise<void> {
     this.closed ??= (async () => {
+      openWriters--;
+      if (spareBuffers.length > spareLimit()) spareBuffers.length = spareLimit();
       const final = wavHeader(this.sampleRate, this.channels, this.dataBytes);
       // Nothing written yet: the header is still in the buffer and goes out with the data.
       const headerInBuffer = this.fileOffset === 0;

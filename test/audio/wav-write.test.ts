@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 
 import { decodeWav } from '../../src/audio/wav-read.ts';
 import { mulawDecode, mulawEncode } from '../../src/audio/g711.ts';
-import { StereoRecorder, WAV_UNKNOWN_LENGTH, WavWriter, wavHeader, writeWav } from '../../src/audio/wav-write.ts';
+import { StereoRecorder, WAV_UNKNOWN_LENGTH, WavWriter, wavHeader, writeBufferCounts, writeWav } from '../../src/audio/wav-write.ts';
 import { tempDir } from './wav-fixtures.ts';
 
 function header(bytes: Uint8Array): { riff: number; channels: number; rate: number; bits: number; data: number } {
@@ -77,6 +77,29 @@ describe('WavWriter', () => {
     assert.throws(() => writer.write(new Int16Array(2)), /after close/);
     await assert.rejects(WavWriter.open(join(dir, 'y.wav'), 8000, 3), RangeError);
     await assert.rejects(WavWriter.open(join(dir, 'z.wav'), 0, 1), RangeError);
+  });
+});
+
+describe('write buffers', () => {
+  it('a steady load of many writers makes no new buffers once running, and the spares shrink when the writers close', async () => {
+    const dir = await tempDir();
+    // More writers than the spares kept when few are open, as in a load test.
+    const writers = await Promise.all(Array.from({ length: 150 }, (_, i) => WavWriter.open(join(dir, `w${i}.wav`), 8000, 2)));
+    const chunk = new Int16Array(32_000); // 2 s of stereo at 8 kHz: 64 000 bytes, about one buffer
+    const round = async () => {
+      for (const writer of writers) writer.write(chunk);
+      // Let the flushed buffers come back, as they do between one buffer's worth and the next.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    };
+    // Every writer has flushed by now (the first buffer also holds the header).
+    for (let i = 0; i < 3; i++) await round();
+    const running = writeBufferCounts().made;
+    for (let i = 0; i < 5; i++) await round();
+    assert.equal(writeBufferCounts().made, running, 'buffers made after the load was running');
+    await Promise.all(writers.map((writer) => writer.close()));
+    assert.ok(writeBufferCounts().spare <= 64, `${writeBufferCounts().spare} spare buffers kept after every writer closed`);
+    const first = await readFile(join(dir, 'w0.wav'));
+    assert.equal(header(first).data, 8 * 64_000);
   });
 });
 
