@@ -46,13 +46,17 @@ type ForbidSpec = Extract<ExpectationSpec, { kind: 'forbid' }>;
 
 export class ExpectationRunner {
   private readonly watches: ForbidWatch[] = [];
-  private rejectViolation!: (failure: TurnFailure) => void;
-  /** Rejects with the first forbid violation; every wait races it. */
-  private readonly violation = new Promise<never>((_, reject) => (this.rejectViolation = reject));
+  /** The first forbid violation, once there is one: it fails every wait from then on. */
+  private violation: TurnFailure | null = null;
+  /**
+   * Waits under way, each told if a violation comes first. A wait leaves this set when it
+   * ends: racing every wait against one long-lived promise instead left a reaction on that
+   * promise per wait, kept for the whole call (dozens per call, and a live heap that grew
+   * with every turn).
+   */
+  private readonly guarded = new Set<(failure: TurnFailure) => void>();
 
-  constructor(private readonly scene: ExpectScene) {
-    this.violation.catch(() => {});
-  }
+  constructor(private readonly scene: ExpectScene) {}
 
   /** Matches one turn's expectations; throws TurnFailure at the first that fails. */
   async run(turn: TurnSpec, result: TurnResult, startIndex: number): Promise<void> {
@@ -80,7 +84,30 @@ export class ExpectationRunner {
 
   /** Resolves when the action is done, unless a forbidden event fails the call first. */
   guard<T>(promise: Promise<T>): Promise<T> {
-    return Promise.race([promise, this.violation]);
+    // After a violation: whichever is settled first wins, the action when it already is.
+    if (this.violation) return Promise.race([promise, Promise.reject(this.violation)]);
+    return new Promise<T>((resolve, reject) => {
+      const violated = (failure: TurnFailure) => reject(failure);
+      const settled = () => this.guarded.delete(violated);
+      promise.then(
+        (value) => {
+          settled();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settled();
+          reject(error);
+        },
+      );
+      this.guarded.add(violated);
+    });
+  }
+
+  private violate(failure: TurnFailure): void {
+    if (this.violation) return;
+    this.violation = failure;
+    for (const violated of this.guarded) violated(failure);
+    this.guarded.clear();
   }
 
   /**
@@ -206,7 +233,7 @@ export class ExpectationRunner {
   /** Arms a forbid; resolves when a `during` window has passed (untilNextTurn ones resolve at once). */
   private async armForbid(spec: ForbidSpec, outcome: ExpectationResult, result: TurnResult, startIndex: number, position: Position): Promise<void> {
     const name = anchorName(spec.from, result.anchor as Anchor);
-    const watch = new ForbidWatch(spec, outcome, result, this.scene, name, (broken) => this.rejectViolation(new TurnFailure(broken.failure)));
+    const watch = new ForbidWatch(spec, outcome, result, this.scene, name, (broken) => this.violate(new TurnFailure(broken.failure)));
     this.watches.push(watch);
     const opening = this.resolve(spec.from, result, startIndex, position).then((anchor) => {
       if (anchor) watch.open(anchor);
