@@ -49,7 +49,10 @@ export class MediaFrameEncoder {
   /** Whether nothing refers to `store` any more but this encoder (see recycle). */
   private storeFree = false;
   constructor(streamSid: string) {
-    this.tail = Buffer.from(`"},"streamSid":${JSON.stringify(streamSid)}}`, 'utf8');
+    // Memory of its own: kept for the whole call, a buffer from Node's pool would keep an 8 KB slab.
+    const tail = `"},"streamSid":${JSON.stringify(streamSid)}}`;
+    this.tail = Buffer.allocUnsafeSlow(Buffer.byteLength(tail));
+    this.tail.write(tail, 'utf8');
   }
 
   /** The frame for one media message, masked and ready to write; `payload` is base64 text as bytes. */
