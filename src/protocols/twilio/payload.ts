@@ -48,6 +48,11 @@ export function pcm16Evidence(bytes: Uint8Array): Pcm16Evidence | null {
     even[bytes[i]!]!++;
     odd[bytes[i + 1]!]!++;
   }
+  return evidenceOf(even, odd, pairs);
+}
+
+/** The verdict on a window, from how often each byte value came at even and at odd positions. */
+function evidenceOf(even: Uint32Array, odd: Uint32Array, pairs: number): Pcm16Evidence | null {
   const entropyGap = entropy(even, pairs) - entropy(odd, pairs);
   const zeros = (even[0]! + odd[0]!) / (pairs * 2);
   if (entropyGap > ENTROPY_GAP_LIMIT || zeros > ZERO_LIMIT) return { entropyGap, zeros };
@@ -55,21 +60,33 @@ export function pcm16Evidence(bytes: Uint8Array): Pcm16Evidence | null {
 }
 
 /**
- * Pools a bot's audio until a window is full and says when a window looks like PCM16. Bots
- * send PCM16 in whole samples, so pooled messages keep the byte positions aligned.
+ * Counts a bot's audio into windows and says when a window looks like PCM16. Bots send PCM16
+ * in whole samples, so a byte's position counts from the start of the window, across
+ * messages, as if they were joined (the counts are kept as messages come, rather than the
+ * messages themselves: no copy of the audio, nothing allocated per message).
  */
 export class PayloadInspector {
-  private pool: Uint8Array[] = [];
+  private readonly even = new Uint32Array(256);
+  private readonly odd = new Uint32Array(256);
   private pooled = 0;
 
   /** Returns evidence when the audio so far looks like PCM16, then starts a new window. */
   push(audio: Uint8Array): Pcm16Evidence | null {
-    this.pool.push(audio);
+    const { even, odd } = this;
+    // The first byte of this message sits at an odd position of the window when an odd count came before.
+    const first = this.pooled & 1;
+    for (let i = 0; i < audio.length; i++) {
+      if (((i + first) & 1) === 0) even[audio[i]!]!++;
+      else odd[audio[i]!]!++;
+    }
     this.pooled += audio.length;
     if (this.pooled < WINDOW_BYTES) return null;
-    const window = Buffer.concat(this.pool);
-    this.pool = [];
+    // A window of odd length leaves its last byte out, as a window of whole pairs would.
+    if (this.pooled & 1) even[audio[audio.length - 1]!]!--;
+    const evidence = evidenceOf(even, odd, Math.floor(this.pooled / 2));
+    even.fill(0);
+    odd.fill(0);
     this.pooled = 0;
-    return pcm16Evidence(window);
+    return evidence;
   }
 }
