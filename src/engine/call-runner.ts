@@ -244,7 +244,8 @@ export async function runCall(context: CallContext): Promise<CallResult> {
       audio: recorder?.replyFiles[i] ? report(recorder.replyFiles[i]!) : undefined,
     })),
     metrics,
-    timeline: timeline.sortedEntries().map((entry) => ({ ...entry, t: roundMs(entry.t), until: entry.until === undefined ? undefined : roundMs(entry.until) })),
+    // `summary` by name: a media run's is a getter of its class, which a spread does not copy.
+    timeline: timeline.sortedEntries().map((entry) => ({ ...entry, t: roundMs(entry.t), summary: entry.summary, until: entry.until === undefined ? undefined : roundMs(entry.until) })),
     audio: recorder ? { call: report(recorder.callFile), replies: recorder.replyFiles.map(report) } : { replies: [] },
   };
 }

@@ -184,7 +184,7 @@ export class Timeline {
       run.count = (run.count ?? 1) + 1;
       return;
     }
-    const entry = mediaRunEntry(message.t, message.dir);
+    const entry = new MediaRunEntry(message.t, message.dir);
     if (message.data !== null) entry.data = forReport(message.data);
     this.openRuns[message.dir] = entry;
     this.record(entry);
@@ -193,20 +193,26 @@ export class Timeline {
 
 /**
  * An entry for a run of media frames. Its summary is a getter, worked out when a report
- * reads it: rewriting a string on every frame was garbage fifty times a second per call.
+ * reads it: rewriting a string on every frame was garbage fifty times a second per call. The
+ * getter is the class's, not a closure per entry (a call keeps a run per reply and per prompt).
  */
-function mediaRunEntry(t: number, dir: 'in' | 'out' | 'local'): TimelineEntry {
-  return {
-    t,
-    dir,
-    kind: 'media',
-    // Outbound frames are one per slot, so their span is audio time; inbound spans are just arrival times.
-    get summary(): string {
-      return dir === 'out' ? `media ×${this.count} (${Math.round(this.until! - t + 20)}ms)` : `media ×${this.count}`;
-    },
-    until: t,
-    count: 1,
-  };
+class MediaRunEntry implements TimelineEntry {
+  readonly kind = 'media';
+  until: number;
+  count = 1;
+  data?: unknown;
+
+  constructor(
+    readonly t: number,
+    readonly dir: 'in' | 'out' | 'local',
+  ) {
+    this.until = t;
+  }
+
+  // Outbound frames are one per slot, so their span is audio time; inbound spans are just arrival times.
+  get summary(): string {
+    return this.dir === 'out' ? `media ×${this.count} (${Math.round(this.until - this.t + 20)}ms)` : `media ×${this.count}`;
+  }
 }
 
 /** Keeps a media message's shape but not its audio: reports and matchers never need the bytes. */

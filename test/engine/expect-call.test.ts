@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertValidReport, runScripted, sleep, speech } from './scripted-call.ts';
 import type { ScriptedConnection } from '../helpers/scripted-bot.ts';
+import type { CallResult } from '../../src/engine/results.ts';
 
 const marks = (names: string[]) => (connection: ScriptedConnection, streamSid: string) => {
   for (const name of names) connection.send({ event: 'mark', streamSid, mark: { name } });
@@ -205,4 +206,19 @@ test('failure messages: a late match says how late; an unmet window says whether
   });
   assert.equal(brief.call.status, 'failed');
   assert.match(brief.call.turns[0]!.expectations[0]!.message!, /; the bot spoke only briefly: \S+ at \S+/);
+});
+
+test("media runs in the call's timeline carry their summaries, in the results and in report.json", async () => {
+  const { call, run } = await runScripted(['- expect: [ { botSpeech: { within: 2s } } ]'], (connection, streamSid) =>
+    connection.send({ event: 'media', streamSid, media: { payload: speech(300) } }),
+  );
+  assert.equal(call.status, 'passed', call.reason);
+  await assertValidReport(run);
+  // What report.json holds: the results as JSON.
+  const timeline = (JSON.parse(JSON.stringify(call)) as CallResult).timeline.filter((entry) => entry.kind === 'media');
+  assert.ok(timeline.some((entry) => entry.dir === 'out' && /^media ×\d+ \(\d+ms\)$/.test(entry.summary)), JSON.stringify(timeline));
+  assert.deepEqual(
+    timeline.filter((entry) => entry.dir === 'in').map((entry) => [entry.summary, entry.count]),
+    [['media ×1', 1]],
+  );
 });
